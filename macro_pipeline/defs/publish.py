@@ -1,0 +1,130 @@
+"""Publish: the catalog tables, the indicator set, and the atomic replacement of the analyst file."""
+
+import datetime as dt
+
+import dagster as dg
+import polars as pl
+
+from macro_pipeline.defs.ingest import RAW_OBSERVATIONS
+from macro_pipeline.defs.marts import NET_LIQUIDITY
+from macro_pipeline.defs.metadata import check_result, table_metadata
+from macro_pipeline.defs.resources import CatalogResource
+from macro_pipeline.defs.staging import STAGING_OBSERVATIONS
+from macro_pipeline.schemas import CatalogClaims, CatalogSeries, Indicators, catalog_tables_frame
+from macro_pipeline.transforms.catalog_tables import claims_table, series_table
+from macro_pipeline.transforms.indicators import indicator_rows
+from macro_pipeline.transforms.liquidity import INPUT_SERIES as LIQUIDITY_SERIES
+from macro_pipeline.transforms.staging import latest_vintage
+from macro_pipeline.transforms.validation import validate
+from macro_pipeline.warehouse import Warehouse, publish_file
+from macro_pipeline.warehouse.publish import RunRecord
+
+CATALOG_SERIES = dg.AssetKey(["catalog", "series"])
+CATALOG_CLAIMS = dg.AssetKey(["catalog", "claims"])
+CATALOG_TABLES = dg.AssetKey(["catalog", "tables"])
+PUBLISHED_INDICATORS = dg.AssetKey(["published", "indicators"])
+PUBLISHED_FILE = dg.AssetKey(["published", "macro_duckdb"])
+_COMMON = {"group_name": "publish", "kinds": {"duckdb", "polars"}, "owners": ["team:data-engineering"]}
+
+
+@dg.asset(key=CATALOG_SERIES, deps=[RAW_OBSERVATIONS], tags={"layer": "catalog"}, **_COMMON,
+          check_specs=[dg.AssetCheckSpec("every_delivered_series_has_data", asset=CATALOG_SERIES, blocking=True,
+                                         description="Each series the source did not report missing has "
+                                                     "observations; the table fits its model.")])
+def catalog_series(catalog: CatalogResource, warehouse: Warehouse) -> dg.MaterializeResult:
+    """Every catalog series with its title, units, frequency, seasonal adjustment, claims, source and license, and
+    this run's coverage: first and last date, number of observations, and status (loaded, missing: the source
+    does not have it, or failed: the last fetch failed and the last good vintage is kept)."""
+    facts = catalog.load()
+    latest = latest_vintage(warehouse.read("raw.observations"))
+    outcomes = warehouse.read("raw.fetch_log")
+    table = series_table(facts.series, latest, outcomes)
+    report = validate(CatalogSeries, table)
+    empty_delivered = table.filter((pl.col("n_obs") == 0) & pl.col("series_id").is_in(
+        outcomes.filter(pl.col("status") != "missing")["series_id"].implode()))
+    warehouse.replace("catalog.series", table)
+    missing = table.filter(pl.col("status") != "loaded")
+    passed = report.ok and empty_delivered.is_empty()
+    return dg.MaterializeResult(
+        metadata={**table_metadata("catalog.series", table, "last_date"),
+                  "series_loaded": table.height - missing.height,
+                  "series_not_loaded": ", ".join(f"{r['series_id']} ({r['status']})" for r in missing.to_dicts())},
+        check_results=[dg.AssetCheckResult(
+            passed=passed, severity=dg.AssetCheckSeverity.ERROR,
+            description=None if passed else
+            f"{report.summary()}; delivered but empty: {empty_delivered['series_id'].to_list()}")])
+
+
+@dg.asset(key=CATALOG_CLAIMS, tags={"layer": "catalog"}, **_COMMON)
+def catalog_claims(catalog: CatalogResource, warehouse: Warehouse) -> dg.MaterializeResult:
+    """The thesis' twelve claims (C1-C12), what the data would have to show for each, and the published
+    indicators and catalog series that measure it. A claim without indicators yet has an empty list."""
+    facts = catalog.load()
+    table = claims_table(facts.claims, facts.indicators, facts.series)
+    validate(CatalogClaims, table)
+    warehouse.replace("catalog.claims", table)
+    return dg.MaterializeResult(metadata=table_metadata("catalog.claims", table))
+
+
+@dg.asset(key=CATALOG_TABLES, tags={"layer": "catalog"}, **_COMMON)
+def catalog_tables(warehouse: Warehouse) -> dg.MaterializeResult:
+    """Every published table with its description, grain, upstream tables and columns, from the table
+    registry (macro_pipeline/schemas)."""
+    table = catalog_tables_frame()
+    warehouse.replace("catalog.tables", table)
+    return dg.MaterializeResult(metadata=table_metadata("catalog.tables", table))
+
+
+@dg.asset(key=PUBLISHED_INDICATORS, deps=[NET_LIQUIDITY], tags={"layer": "published"}, **_COMMON,
+          check_specs=[dg.AssetCheckSpec("indicators_are_valid", asset=PUBLISHED_INDICATORS, blocking=True,
+                                         description="One finite value per indicator and date, each with a "
+                                                     "claim, unit, source and as-of date.")])
+def published_indicators(catalog: CatalogResource, warehouse: Warehouse) -> dg.MaterializeResult:
+    """The publishable indicator set: every value of every indicator declared in catalog/indicators.csv, with its
+    claim, unit, source and the vintage date of its inputs."""
+    facts = catalog.load()
+    marts = {"marts.net_liquidity": warehouse.read("marts.net_liquidity")}
+    staging_vintage = warehouse.read("staging.observations", "WHERE series_id IN (?, ?, ?)",
+                                     list(LIQUIDITY_SERIES))["realtime_start"].max()
+    rows = indicator_rows(facts.indicators, marts, staging_vintage,
+                          {"marts.net_liquidity": "FRED " + ", ".join(LIQUIDITY_SERIES)})
+    report = validate(Indicators, rows)
+    if report.ok:
+        warehouse.replace("published.indicators", rows)
+    per_indicator = rows.group_by("indicator_id").len().sort("indicator_id")
+    return dg.MaterializeResult(
+        metadata={**table_metadata("published.indicators", rows, "date"),
+                  "rows_per_indicator": dg.MetadataValue.json(dict(per_indicator.iter_rows()))},
+        check_results=[check_result(report)])
+
+
+@dg.asset(key=PUBLISHED_FILE, deps=[CATALOG_SERIES, CATALOG_CLAIMS, CATALOG_TABLES, PUBLISHED_INDICATORS,
+                                    STAGING_OBSERVATIONS],
+          tags={"layer": "published"}, **_COMMON)
+def published_macro_duckdb(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    """The analyst file data/macro.duckdb, replaced atomically: a new file is built beside it (DuckDB storage
+    v1.2.0, readable by 1.x clients), opened read-only and checked, then renamed into place. A failed or killed
+    run leaves the previous file as it was; readers holding it are never blocked."""
+    fetch_log = warehouse.read("raw.fetch_log")
+    source = fetch_log["source"][0] if fetch_log.height else "unknown"
+    report = "; ".join(f"{r['series_id']}: {r['status']}" + (f" ({r['detail']})" if r["status"] in
+                       ("missing", "failed") and r["detail"] else "") for r in fetch_log.to_dicts())
+    run = RunRecord(run_id=context.run_id,
+                    started_at=_run_start(context), source=source, series_report=report)
+    result = publish_file(warehouse.working_path, warehouse.published_path, run)
+    context.log.info(f"published {result.path} ({result.bytes / 1e6:.1f} MB): {result.row_counts}")
+    return dg.MaterializeResult(metadata={
+        "path": dg.MetadataValue.path(str(result.path)),
+        "bytes": result.bytes,
+        "row_counts": dg.MetadataValue.json(result.row_counts),
+        "source": source,
+        "storage_version": "v1.2.0",
+    })
+
+
+def _run_start(context: dg.AssetExecutionContext) -> dt.datetime:
+    record = context.instance.get_run_record_by_id(context.run_id)
+    started = record.start_time if record and record.start_time else None
+    if started is None:
+        return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return dt.datetime.fromtimestamp(started, dt.UTC).replace(tzinfo=None)

@@ -1,0 +1,74 @@
+"""Models of the staging layer: the current vintage of each series, typed and checked against its catalog entry."""
+
+from __future__ import annotations
+
+import pandera.polars as pa
+import polars as pl
+
+from macro_pipeline.catalog import SERIES_ID_PATTERN
+
+_SOURCE = {"source": "raw.observations (latest vintage) joined with catalog.series"}
+
+
+class StagingObservations(pa.DataFrameModel):
+    """The latest known vintage of every observation, one row per (series_id, date), with the unit and date rule
+    it was checked against. Only data that passed every check reaches the marts."""
+
+    series_id: str = pa.Field(str_matches=SERIES_ID_PATTERN, description="FRED series id", metadata=_SOURCE)
+    date: pl.Date = pa.Field(description="observation date", metadata=_SOURCE)
+    value: float = pa.Field(nullable=True, description="value in the series' units; null = not published",
+                            metadata={**_SOURCE, "unit": "see unit_id"})
+    unit_id: str = pa.Field(description="unit of value (catalog units.csv)", metadata=_SOURCE)
+    date_rule: str = pa.Field(description="which dates the series' frequency allows", metadata=_SOURCE)
+    realtime_start: pl.Date = pa.Field(description="vintage date of the value", metadata=_SOURCE)
+
+    class Config:
+        description = "Validated current vintage of every series (working database only)."
+        unique = ["series_id", "date"]
+
+
+_WEEKDAY_RULES = {
+    "weekday": pl.col("date").dt.weekday() <= 5,
+    "wednesday": pl.col("date").dt.weekday() == 3,
+    "wednesday_or_thursday": pl.col("date").dt.weekday().is_in([3, 4]),
+    "month_start": pl.col("date").dt.day() == 1,
+    "quarter_start": (pl.col("date").dt.day() == 1) & pl.col("date").dt.month().is_in([1, 4, 7, 10]),
+    "half_start": (pl.col("date").dt.day() == 1) & pl.col("date").dt.month().is_in([1, 7]),
+    "year_start": (pl.col("date").dt.day() == 1) & (pl.col("date").dt.month() == 1),
+}
+
+
+def date_fits_rule() -> pl.Expr:
+    """True where the date is allowed by the row's date_rule (see catalog.DATE_RULES)."""
+    expr = pl.lit(False)
+    for rule, ok in _WEEKDAY_RULES.items():
+        expr = pl.when(pl.col("date_rule") == rule).then(ok).otherwise(expr)
+    return pl.when(pl.col("date_rule") == "any_day").then(True).otherwise(expr)
+
+
+class StagingValidation(StagingObservations):
+    """Staging rows with their unit's plausible range joined in, as validated."""
+
+    plausible_min: float = pa.Field(description="lowest plausible value of the unit")
+    plausible_max: float = pa.Field(description="highest plausible value of the unit")
+
+    class Config:
+        description = "Staging rows under validation."
+        unique = ["series_id", "date"]
+
+    @pa.dataframe_check(name="value is finite or null")
+    def value_is_finite(cls, data) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col("value").is_finite().fill_null(True))
+
+    @pa.dataframe_check(name="value within the unit's plausible range")
+    def value_in_range(cls, data) -> pl.LazyFrame:
+        v = pl.col("value")
+        return data.lazyframe.select(v.is_between(pl.col("plausible_min"), pl.col("plausible_max")).fill_null(True))
+
+    @pa.dataframe_check(name="date fits the series' frequency")
+    def date_fits_frequency(cls, data) -> pl.LazyFrame:
+        return data.lazyframe.select(date_fits_rule())
+
+    @pa.dataframe_check(name="date not after the vintage date")
+    def date_not_in_future(cls, data) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col("date") <= pl.col("realtime_start"))

@@ -1,0 +1,1 @@
+"""Pure polars transforms (polars in, polars out), testable without Dagster or DuckDB."""

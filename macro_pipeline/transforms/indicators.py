@@ -1,0 +1,37 @@
+"""Turning mart columns into published indicator rows, as catalog/indicators.csv declares them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from macro_pipeline.schemas import Indicators
+
+
+def indicator_rows(indicators: pl.DataFrame, marts: dict[str, pl.DataFrame], as_of: dt.date,
+                   sources: dict[str, str]) -> pl.DataFrame:
+    """Rows of published.indicators for every declared indicator whose mart is in ``marts``.
+
+    Periods without a value are not published (an indicator row always has a number); the mart keeps them.
+    ``sources`` names, per mart table, the series it was computed from.
+    """
+    frames = []
+    for spec in indicators.iter_rows(named=True):
+        mart = marts.get(spec["source_table"])
+        if mart is None:
+            continue
+        frames.append(mart.select(
+            pl.lit(spec["indicator_id"]).alias("indicator_id"),
+            pl.lit(spec["claim_id"]).alias("claim_id"),
+            pl.col(spec["date_column"]).alias("date"),
+            pl.col(spec["source_column"]).cast(pl.Float64).alias("value"),
+            pl.lit(spec["unit"]).alias("unit"),
+            pl.lit(f"{spec['source_table']}.{spec['source_column']} ({sources.get(spec['source_table'], '')})")
+            .alias("source"),
+            pl.lit(as_of, pl.Date).alias("as_of"),
+        ).filter(pl.col("value").is_not_null()))
+    columns = list(Indicators.to_schema().columns)
+    if not frames:
+        return pl.DataFrame(schema={c: Indicators.to_schema().columns[c].dtype.type for c in columns})
+    return pl.concat(frames).select(columns).sort("indicator_id", "date")

@@ -1,0 +1,82 @@
+"""Running a pandera model and turning its failures into a report that names series and rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandera.polars as pa
+import polars as pl
+
+# columns that identify a row in a failure report, in the order they are shown
+_KEY_COLUMNS = ("series_id", "indicator_id", "date", "week_date", "realtime_start", "value")
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """Rows that failed a model's checks: one row per (row, check), with the row's key columns."""
+
+    model: str
+    failures: pl.DataFrame
+
+    @property
+    def ok(self) -> bool:
+        return self.failures.is_empty()
+
+    def series_ids(self) -> list[str]:
+        if "series_id" not in self.failures.columns:
+            return []
+        return sorted(self.failures["series_id"].drop_nulls().unique().to_list())
+
+    def summary(self, max_rows: int = 10) -> str:
+        if self.ok:
+            return f"{self.model}: all rows pass"
+        by_check = self.failures.group_by("check").len().sort("check")
+        checks = "; ".join(f"{c} ({n} rows)" for c, n in by_check.iter_rows())
+        series = self.series_ids()
+        lines = [f"{self.model}: {self.failures.height} failing row checks"
+                 + (f" in series {', '.join(series)}" if series else "") + f": {checks}."]
+        shown = self.failures.head(max_rows)
+        for row in shown.iter_rows(named=True):
+            lines.append("  " + ", ".join(f"{k}={row[k]}" for k in shown.columns))
+        if self.failures.height > max_rows:
+            lines.append(f"  ... and {self.failures.height - max_rows} more")
+        return "\n".join(lines)
+
+
+def validate(model: type[pa.DataFrameModel], frame: pl.DataFrame) -> ValidationReport:
+    """Validate every rule of ``model`` on ``frame`` at once; never raises for data failures."""
+    try:
+        model.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        return ValidationReport(model.__name__, _failure_rows(frame, err.failure_cases))
+    return ValidationReport(model.__name__, _empty_failures(frame))
+
+
+def _key_columns(frame: pl.DataFrame) -> list[str]:
+    return [c for c in _KEY_COLUMNS if c in frame.columns]
+
+
+def _empty_failures(frame: pl.DataFrame) -> pl.DataFrame:
+    keyed = frame.select(_key_columns(frame)).clear()
+    return keyed.with_columns(pl.lit(None, pl.String).alias("column"), pl.lit(None, pl.String).alias("check"))
+
+
+def _failure_rows(frame: pl.DataFrame, cases: pl.DataFrame) -> pl.DataFrame:
+    keys = _key_columns(frame)
+    cases = cases.select(
+        pl.col("index").cast(pl.Int64),
+        pl.col("column").cast(pl.String),
+        pl.col("check").cast(pl.String),
+        pl.col("failure_case").cast(pl.String),
+    )
+    row_level = cases.filter(pl.col("index").is_not_null())
+    indexed = frame.select(keys).with_row_index("index").with_columns(pl.col("index").cast(pl.Int64))
+    rows = row_level.join(indexed, on="index", how="left").sort("index", "check")
+    # schema-level failures (a missing or mistyped column) have no row; report them with empty keys
+    schema_level = cases.filter(pl.col("index").is_null())
+    if not schema_level.is_empty():
+        schema_rows = schema_level.select(
+            *[pl.lit(None, frame.schema[k]).alias(k) for k in keys],
+            pl.col("column"), (pl.col("check") + ": " + pl.col("failure_case")).alias("check"))
+        return pl.concat([rows.select(*keys, "column", "check"), schema_rows], how="vertical_relaxed")
+    return rows.select(*keys, "column", "check")

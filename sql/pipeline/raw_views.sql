@@ -1,0 +1,15 @@
+-- The analyst-facing views and macros of the raw layer, created in the published file.
+CREATE OR REPLACE VIEW raw.observations_latest AS
+SELECT series_id, date, value, realtime_start, source
+FROM raw.observations
+QUALIFY row_number() OVER (PARTITION BY series_id, date ORDER BY realtime_start DESC) = 1;
+
+COMMENT ON VIEW raw.observations_latest IS
+'The latest known vintage of every observation: one row per (series_id, date). Values in the units of catalog.series, source: raw.observations.';
+
+-- raw.observations_as_of(D): every series as it was known on date D (the latest vintage with realtime_start <= D).
+CREATE OR REPLACE MACRO raw.observations_as_of(as_of_date) AS TABLE
+SELECT series_id, date, value, realtime_start, source
+FROM raw.observations
+WHERE realtime_start <= CAST(as_of_date AS DATE)
+QUALIFY row_number() OVER (PARTITION BY series_id, date ORDER BY realtime_start DESC) = 1;
