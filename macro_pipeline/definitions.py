@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from macro_pipeline import settings
-from macro_pipeline.defs import ingest, marts, publish, staging
+import macro_pipeline.defs
 from macro_pipeline.defs.jobs import build_warehouse_job, build_warehouse_schedule
 from macro_pipeline.defs.resources import CatalogResource
 from macro_pipeline.sources import SnapshotSource
@@ -15,7 +15,8 @@ from macro_pipeline.warehouse import Warehouse
 @dg.definitions
 def defs() -> dg.Definitions:
     return dg.Definitions(
-        assets=dg.load_assets_from_modules([ingest, staging, marts, publish]),
+        assets=dg.load_assets_from_package_module(macro_pipeline.defs),
+        asset_checks=dg.load_asset_checks_from_package_module(macro_pipeline.defs),
         jobs=[build_warehouse_job],
         schedules=[build_warehouse_schedule],
         resources={

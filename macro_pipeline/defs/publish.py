@@ -5,15 +5,14 @@ import datetime as dt
 import dagster as dg
 import polars as pl
 
+from macro_pipeline.catalog import load_catalog
 from macro_pipeline.defs.ingest import RAW_OBSERVATIONS
-from macro_pipeline.defs.marts import NET_LIQUIDITY
 from macro_pipeline.defs.metadata import check_result, table_metadata
 from macro_pipeline.defs.resources import CatalogResource
 from macro_pipeline.defs.staging import STAGING_OBSERVATIONS
-from macro_pipeline.schemas import CatalogClaims, CatalogSeries, Indicators, catalog_tables_frame
+from macro_pipeline.schemas import TABLES, CatalogClaims, CatalogSeries, Indicators, catalog_tables_frame
 from macro_pipeline.transforms.catalog_tables import claims_table, series_table
 from macro_pipeline.transforms.indicators import indicator_rows
-from macro_pipeline.transforms.liquidity import INPUT_SERIES as LIQUIDITY_SERIES
 from macro_pipeline.transforms.staging import latest_vintage
 from macro_pipeline.transforms.validation import validate
 from macro_pipeline.warehouse import Warehouse, publish_file
@@ -25,6 +24,10 @@ CATALOG_TABLES = dg.AssetKey(["catalog", "tables"])
 PUBLISHED_INDICATORS = dg.AssetKey(["published", "indicators"])
 PUBLISHED_FILE = dg.AssetKey(["published", "macro_duckdb"])
 _COMMON = {"group_name": "publish", "kinds": {"duckdb", "polars"}, "owners": ["team:data-engineering"]}
+# every mart an indicator is declared on (catalog/indicators.csv) feeds the indicator set
+INDICATOR_MARTS = sorted(set(load_catalog().indicators["source_table"].to_list()))
+# every published table is an asset keyed by its name; meta.runs is written by the publish itself
+PUBLISHED_TABLE_ASSETS = [dg.AssetKey([t.schema, t.table]) for t in TABLES if t.published and t.name != "meta.runs"]
 
 
 @dg.asset(key=CATALOG_SERIES, deps=[RAW_OBSERVATIONS], tags={"layer": "catalog"}, **_COMMON,
@@ -75,7 +78,7 @@ def catalog_tables(warehouse: Warehouse) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata=table_metadata("catalog.tables", table))
 
 
-@dg.asset(key=PUBLISHED_INDICATORS, deps=[NET_LIQUIDITY], tags={"layer": "published"}, **_COMMON,
+@dg.asset(key=PUBLISHED_INDICATORS, deps=[dg.AssetKey(name.split(".")) for name in INDICATOR_MARTS], tags={"layer": "published"}, **_COMMON,
           check_specs=[dg.AssetCheckSpec("indicators_are_valid", asset=PUBLISHED_INDICATORS, blocking=True,
                                          description="One finite value per indicator and date, each with a "
                                                      "claim, unit, source and as-of date.")])
@@ -83,11 +86,10 @@ def published_indicators(catalog: CatalogResource, warehouse: Warehouse) -> dg.M
     """The publishable indicator set: every value of every indicator declared in catalog/indicators.csv, with its
     claim, unit, source and the vintage date of its inputs."""
     facts = catalog.load()
-    marts = {"marts.net_liquidity": warehouse.read("marts.net_liquidity")}
-    staging_vintage = warehouse.read("staging.observations", "WHERE series_id IN (?, ?, ?)",
-                                     list(LIQUIDITY_SERIES))["realtime_start"].max()
-    rows = indicator_rows(facts.indicators, marts, staging_vintage,
-                          {"marts.net_liquidity": "FRED " + ", ".join(LIQUIDITY_SERIES)})
+    marts = {name: warehouse.read(name) for name in INDICATOR_MARTS}
+    with warehouse.connect() as con:
+        as_of = con.execute("SELECT max(realtime_start) FROM staging.observations").fetchone()[0]
+    rows = indicator_rows(facts.indicators, marts, as_of)
     report = validate(Indicators, rows)
     if report.ok:
         warehouse.replace("published.indicators", rows)
@@ -98,8 +100,7 @@ def published_indicators(catalog: CatalogResource, warehouse: Warehouse) -> dg.M
         check_results=[check_result(report)])
 
 
-@dg.asset(key=PUBLISHED_FILE, deps=[CATALOG_SERIES, CATALOG_CLAIMS, CATALOG_TABLES, PUBLISHED_INDICATORS,
-                                    STAGING_OBSERVATIONS],
+@dg.asset(key=PUBLISHED_FILE, deps=[*PUBLISHED_TABLE_ASSETS, STAGING_OBSERVATIONS],
           tags={"layer": "published"}, **_COMMON)
 def published_macro_duckdb(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """The analyst file data/macro.duckdb, replaced atomically: a new file is built beside it (DuckDB storage

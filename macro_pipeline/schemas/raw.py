@@ -60,6 +60,8 @@ class FetchLog(pa.DataFrameModel):
     rows: int = pa.Field(ge=0, description="rows delivered")
     inserted: int = pa.Field(ge=0, description="rows that were new vintages")
     detail: str = pa.Field(nullable=True, description="error text or source note")
+    source_last_updated: str = pa.Field(nullable=True, description="the source's revision stamp of the series "
+                                                                   "(FRED last_updated) at this fetch")
     source: str = pa.Field(description="source label of the run")
     fetched_at: pl.Datetime = pa.Field(description="when the fetch ended (UTC)")
 

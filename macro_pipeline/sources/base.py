@@ -29,6 +29,8 @@ class SeriesOutcome:
     status: OutcomeStatus
     rows: int = 0
     detail: str = ""
+    # the source's own revision stamp of the series (FRED's last_updated), for incremental refresh
+    source_last_updated: str | None = None
 
 
 @dataclass
@@ -42,17 +44,18 @@ class Delivery:
 
     def outcome_frame(self) -> pl.DataFrame:
         return pl.DataFrame(
-            [{"series_id": o.series_id, "status": o.status, "rows": o.rows, "detail": o.detail}
-             for o in self.outcomes],
-            schema={"series_id": pl.String, "status": pl.String, "rows": pl.Int64, "detail": pl.String},
+            [{"series_id": o.series_id, "status": o.status, "rows": o.rows, "detail": o.detail,
+              "source_last_updated": o.source_last_updated} for o in self.outcomes],
+            schema={"series_id": pl.String, "status": pl.String, "rows": pl.Int64, "detail": pl.String,
+                    "source_last_updated": pl.String},
         )
 
 
 class ObservationSource(dg.ConfigurableResource):
     """Base of all observation sources; the raw asset calls ``fetch`` with the catalog's series ids.
 
-    ``stored`` has one row per series already in the warehouse (series_id, last_realtime_start, n_rows) so a
-    source can fetch incrementally. A source returns observations in the raw Delivery shape and an outcome per
+    ``stored`` has one row per series already in the warehouse (series_id, last_realtime_start, n_rows,
+    source_last_updated: the stamp the source reported at the last fetch) so a source can fetch incrementally. A source returns observations in the raw Delivery shape and an outcome per
     requested series: 'missing' when the source does not have the series (not an error), 'failed' when reading
     it failed but the run may continue with the last good vintage, or raises SourceError when the delivery as a
     whole cannot be trusted.

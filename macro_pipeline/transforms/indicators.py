@@ -6,29 +6,28 @@ import datetime as dt
 
 import polars as pl
 
-from macro_pipeline.schemas import Indicators
+from macro_pipeline.schemas import Indicators, table
 
 
-def indicator_rows(indicators: pl.DataFrame, marts: dict[str, pl.DataFrame], as_of: dt.date,
-                   sources: dict[str, str]) -> pl.DataFrame:
+def indicator_rows(indicators: pl.DataFrame, marts: dict[str, pl.DataFrame], as_of: dt.date) -> pl.DataFrame:
     """Rows of published.indicators for every declared indicator whose mart is in ``marts``.
 
     Periods without a value are not published (an indicator row always has a number); the mart keeps them.
-    ``sources`` names, per mart table, the series it was computed from.
+    Each row's source is the mart column and the source its model declares for that column.
     """
     frames = []
     for spec in indicators.iter_rows(named=True):
         mart = marts.get(spec["source_table"])
         if mart is None:
             continue
+        column = next(c for c in table(spec["source_table"]).columns if c.name == spec["source_column"])
         frames.append(mart.select(
             pl.lit(spec["indicator_id"]).alias("indicator_id"),
             pl.lit(spec["claim_id"]).alias("claim_id"),
             pl.col(spec["date_column"]).alias("date"),
             pl.col(spec["source_column"]).cast(pl.Float64).alias("value"),
             pl.lit(spec["unit"]).alias("unit"),
-            pl.lit(f"{spec['source_table']}.{spec['source_column']} ({sources.get(spec['source_table'], '')})")
-            .alias("source"),
+            pl.lit(f"{spec['source_table']}.{spec['source_column']} ({column.source})").alias("source"),
             pl.lit(as_of, pl.Date).alias("as_of"),
         ).filter(pl.col("value").is_not_null()))
     columns = list(Indicators.to_schema().columns)

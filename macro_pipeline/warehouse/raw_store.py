@@ -57,7 +57,5 @@ def merge_delivery(con: duckdb.DuckDBPyConnection, delivery: pl.DataFrame, sourc
 
 
 def stored_summary(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """Per stored series: latest vintage date and row count, for incremental sources."""
-    return con.sql(
-        "SELECT series_id, max(realtime_start) AS last_realtime_start, count(*) AS n_rows "
-        "FROM raw.observations GROUP BY series_id ORDER BY series_id").pl()
+    """Per stored series: latest vintage date, row count and the source's last revision stamp."""
+    return con.sql(load_sql("pipeline/stored_summary")).pl()
