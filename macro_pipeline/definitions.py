@@ -8,6 +8,7 @@ from macro_pipeline import settings
 import macro_pipeline.defs
 from macro_pipeline.defs.jobs import build_warehouse_job, build_warehouse_schedule
 from macro_pipeline.defs.resources import CatalogResource
+from macro_pipeline.progress import progress_logger
 from macro_pipeline.sources import SnapshotSource
 from macro_pipeline.warehouse import Warehouse
 
@@ -24,5 +25,6 @@ def defs() -> dg.Definitions:
             "source": SnapshotSource(snapshot_dir=str(settings.snapshot_dir())),
             "warehouse": Warehouse(data_dir=str(settings.data_dir())),
         },
+        loggers={"console": dg.colored_console_logger, "progress": progress_logger},
         executor=dg.in_process_executor,
     )
