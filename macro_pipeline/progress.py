@@ -44,6 +44,8 @@ class _ProgressHandler(logging.Handler):
             data = event.event_specific_data
             verdict = "passed" if data.passed else "FAILED"
             self._write(f"        check {data.check_name}: {verdict}")
+            if not data.passed and data.description:
+                self._write(_indent(data.description))
         elif kind in ("PIPELINE_SUCCESS", "PIPELINE_FAILURE"):
             self._write("run " + ("succeeded" if kind == "PIPELINE_SUCCESS" else "FAILED"))
 

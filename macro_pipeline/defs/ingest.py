@@ -6,7 +6,7 @@ import dagster as dg
 import polars as pl
 
 from macro_pipeline.defs.resources import CatalogResource
-from macro_pipeline.defs.metadata import failure_metadata, markdown_table, table_metadata
+from macro_pipeline.defs.metadata import definition_metadata, failure_metadata, markdown_table, table_metadata
 from macro_pipeline.sources import ObservationSource, SourceError
 from macro_pipeline.transforms.raw import DeliveryValidationError, check_delivery
 from macro_pipeline.transforms.staging import stage_observations
@@ -17,7 +17,8 @@ RAW_OBSERVATIONS = dg.AssetKey(["raw", "observations"])
 
 
 @dg.asset(key=RAW_OBSERVATIONS, group_name="ingest", kinds={"duckdb", "polars"},
-          tags={"layer": "raw"}, owners=["team:data-engineering"])
+          tags={"layer": "raw"}, owners=["team:data-engineering"],
+          metadata=definition_metadata("raw.observations"))
 def raw_observations(context: dg.AssetExecutionContext, catalog: CatalogResource, source: ObservationSource,
                      warehouse: Warehouse) -> dg.MaterializeResult:
     """Every observation of every catalog series, with every vintage seen.

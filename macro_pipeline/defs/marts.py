@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from macro_pipeline.defs.metadata import check_result, table_metadata
+from macro_pipeline.defs.metadata import check_result, definition_metadata, table_metadata
 from macro_pipeline.defs.resources import CatalogResource
 from macro_pipeline.defs.staging import STAGING_OBSERVATIONS
 from macro_pipeline.schemas import NetLiquidity
@@ -15,6 +15,7 @@ NET_LIQUIDITY = dg.AssetKey(["marts", "net_liquidity"])
 
 @dg.asset(key=NET_LIQUIDITY, deps=[STAGING_OBSERVATIONS], group_name="marts", kinds={"duckdb", "polars"},
           tags={"layer": "marts", "claim": "C8"}, owners=["team:data-engineering"],
+          metadata=definition_metadata("marts.net_liquidity"),
           check_specs=[dg.AssetCheckSpec("net_liquidity_is_consistent", asset=NET_LIQUIDITY, blocking=True,
                                          description="Net liquidity equals assets - TGA - RRP on every "
                                                      "complete week; one row per Wednesday.")])

@@ -17,6 +17,12 @@ def column_schema(spec: TableSpec) -> dg.TableSchema:
         for c in spec.columns])
 
 
+def definition_metadata(name: str) -> dict[str, object]:
+    """Metadata on the asset definition itself, so the UI shows the table's columns before any run."""
+    spec = table(name)
+    return {"dagster/column_schema": column_schema(spec), "dagster/table_name": name, "grain": spec.grain}
+
+
 def markdown_table(frame: pl.DataFrame, max_rows: int = PREVIEW_ROWS) -> str:
     shown = frame.head(max_rows)
     if shown.width == 0:

@@ -7,10 +7,10 @@ import polars as pl
 
 from macro_pipeline.catalog import load_catalog
 from macro_pipeline.defs.ingest import RAW_OBSERVATIONS
-from macro_pipeline.defs.metadata import check_result, table_metadata
+from macro_pipeline.defs.metadata import check_result, column_schema, definition_metadata, table_metadata
 from macro_pipeline.defs.resources import CatalogResource
 from macro_pipeline.defs.staging import STAGING_OBSERVATIONS
-from macro_pipeline.schemas import TABLES, CatalogClaims, CatalogSeries, Indicators, catalog_tables_frame
+from macro_pipeline.schemas import TABLES, CatalogClaims, CatalogSeries, Indicators, catalog_tables_frame, table
 from macro_pipeline.transforms.catalog_tables import claims_table, series_table
 from macro_pipeline.transforms.indicators import indicator_rows
 from macro_pipeline.transforms.staging import latest_vintage
@@ -31,6 +31,7 @@ PUBLISHED_TABLE_ASSETS = [dg.AssetKey([t.schema, t.table]) for t in TABLES if t.
 
 
 @dg.asset(key=CATALOG_SERIES, deps=[RAW_OBSERVATIONS], tags={"layer": "catalog"}, **_COMMON,
+          metadata=definition_metadata("catalog.series"),
           check_specs=[dg.AssetCheckSpec("every_delivered_series_has_data", asset=CATALOG_SERIES, blocking=True,
                                          description="Each series the source did not report missing has "
                                                      "observations; the table fits its model.")])
@@ -58,7 +59,7 @@ def catalog_series(catalog: CatalogResource, warehouse: Warehouse) -> dg.Materia
             f"{report.summary()}; delivered but empty: {empty_delivered['series_id'].to_list()}")])
 
 
-@dg.asset(key=CATALOG_CLAIMS, tags={"layer": "catalog"}, **_COMMON)
+@dg.asset(key=CATALOG_CLAIMS, tags={"layer": "catalog"}, **_COMMON, metadata=definition_metadata("catalog.claims"))
 def catalog_claims(catalog: CatalogResource, warehouse: Warehouse) -> dg.MaterializeResult:
     """The thesis' twelve claims (C1-C12), what the data would have to show for each, and the published
     indicators and catalog series that measure it. A claim without indicators yet has an empty list."""
@@ -69,7 +70,7 @@ def catalog_claims(catalog: CatalogResource, warehouse: Warehouse) -> dg.Materia
     return dg.MaterializeResult(metadata=table_metadata("catalog.claims", table))
 
 
-@dg.asset(key=CATALOG_TABLES, tags={"layer": "catalog"}, **_COMMON)
+@dg.asset(key=CATALOG_TABLES, tags={"layer": "catalog"}, **_COMMON, metadata=definition_metadata("catalog.tables"))
 def catalog_tables(warehouse: Warehouse) -> dg.MaterializeResult:
     """Every published table with its description, grain, upstream tables and columns, from the table
     registry (macro_pipeline/schemas)."""
@@ -79,6 +80,7 @@ def catalog_tables(warehouse: Warehouse) -> dg.MaterializeResult:
 
 
 @dg.asset(key=PUBLISHED_INDICATORS, deps=[dg.AssetKey(name.split(".")) for name in INDICATOR_MARTS], tags={"layer": "published"}, **_COMMON,
+          metadata=definition_metadata("published.indicators"),
           check_specs=[dg.AssetCheckSpec("indicators_are_valid", asset=PUBLISHED_INDICATORS, blocking=True,
                                          description="One finite value per indicator and date, each with a "
                                                      "claim, unit, source and as-of date.")])
@@ -101,7 +103,8 @@ def published_indicators(catalog: CatalogResource, warehouse: Warehouse) -> dg.M
 
 
 @dg.asset(key=PUBLISHED_FILE, deps=[*PUBLISHED_TABLE_ASSETS, STAGING_OBSERVATIONS],
-          tags={"layer": "published"}, **_COMMON)
+          tags={"layer": "published"}, **_COMMON,
+          metadata={"dagster/column_schema": column_schema(table("meta.runs")), "path": "data/macro.duckdb"})
 def published_macro_duckdb(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """The analyst file data/macro.duckdb, replaced atomically: a new file is built beside it (DuckDB storage
     v1.2.0, readable by 1.x clients), opened read-only and checked, then renamed into place. A failed or killed

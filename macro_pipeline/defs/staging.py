@@ -3,7 +3,7 @@
 import dagster as dg
 
 from macro_pipeline.defs.ingest import RAW_OBSERVATIONS
-from macro_pipeline.defs.metadata import check_result, table_metadata
+from macro_pipeline.defs.metadata import check_result, definition_metadata, table_metadata
 from macro_pipeline.defs.resources import CatalogResource
 from macro_pipeline.transforms.staging import latest_vintage, stage_observations
 from macro_pipeline.warehouse import Warehouse
@@ -13,6 +13,7 @@ STAGING_OBSERVATIONS = dg.AssetKey(["staging", "observations"])
 
 @dg.asset(key=STAGING_OBSERVATIONS, deps=[RAW_OBSERVATIONS], group_name="staging", kinds={"duckdb", "polars"},
           tags={"layer": "staging"}, owners=["team:data-engineering"],
+          metadata=definition_metadata("staging.observations"),
           check_specs=[dg.AssetCheckSpec("observations_are_valid", asset=STAGING_OBSERVATIONS, blocking=True,
                                          description="Pandera: unique dates, finite values in the unit's "
                                                      "plausible range, dates on the series' frequency, none after "
