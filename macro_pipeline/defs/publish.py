@@ -113,7 +113,7 @@ def published_macro_duckdb(context: dg.AssetExecutionContext, warehouse: Warehou
     source = fetch_log["source"][0] if fetch_log.height else "unknown"
     report = "; ".join(f"{r['series_id']}: {r['status']}" + (f" ({r['detail']})" if r["status"] in
                        ("missing", "failed") and r["detail"] else "") for r in fetch_log.to_dicts())
-    run = RunRecord(run_id=context.run_id,
+    run = RunRecord(run_id=context.run.run_id,
                     started_at=_run_start(context), source=source, series_report=report)
     result = publish_file(warehouse.working_path, warehouse.published_path, run)
     context.log.info(f"published {result.path} ({result.bytes / 1e6:.1f} MB): {result.row_counts}")
@@ -127,7 +127,7 @@ def published_macro_duckdb(context: dg.AssetExecutionContext, warehouse: Warehou
 
 
 def _run_start(context: dg.AssetExecutionContext) -> dt.datetime:
-    record = context.instance.get_run_record_by_id(context.run_id)
+    record = context.instance.get_run_record_by_id(context.run.run_id)
     started = record.start_time if record and record.start_time else None
     if started is None:
         return dt.datetime.now(dt.UTC).replace(tzinfo=None)

@@ -48,7 +48,14 @@ def validate(model: type[pa.DataFrameModel], frame: pl.DataFrame) -> ValidationR
     try:
         model.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as err:
-        return ValidationReport(model.__name__, _failure_rows(frame, err.failure_cases))
+        unique = model.to_schema().unique
+        cases = err.failure_cases.with_columns(
+            pl.when(pl.col("check") == "multiple_fields_uniqueness")
+            .then(pl.lit(f"rows are not unique on {unique}")).otherwise(pl.col("check")).alias("check"),
+            # a dataframe-wide check reports the model's name as its column: say "row" instead
+            pl.when(pl.col("column") == model.__name__).then(pl.lit("(row)")).otherwise(pl.col("column"))
+            .alias("column"))
+        return ValidationReport(model.__name__, _failure_rows(frame, cases))
     return ValidationReport(model.__name__, _empty_failures(frame))
 
 

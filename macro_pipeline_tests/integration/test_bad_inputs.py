@@ -1,0 +1,152 @@
+"""Bad input stops the run with an error naming the series and rows; the published file stays byte-for-byte."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from macro_pipeline_tests.support import (
+    copy_catalog,
+    query,
+    read_series,
+    run_pipeline,
+    set_manifest,
+    sha256_file,
+    write_series,
+)
+
+pytestmark = pytest.mark.integration
+
+
+def _replace_line(snapshot: Path, series_id: str, date: str, new_line: str) -> None:
+    text = read_series(snapshot, series_id)
+    old = next(line for line in text.splitlines() if line.startswith(date + ","))
+    write_series(snapshot, series_id, text.replace(old + "\n", new_line + "\n", 1))
+
+
+def _append_line(snapshot: Path, series_id: str, line: str) -> None:
+    write_series(snapshot, series_id, read_series(snapshot, series_id).rstrip("\n") + "\n" + line + "\n")
+
+
+def missing_file(snapshot: Path, catalog: Path) -> None:
+    (snapshot / "series" / "UNRATE.csv").unlink()
+
+
+def wrong_header(snapshot: Path, catalog: Path) -> None:
+    write_series(snapshot, "UNRATE", read_series(snapshot, "UNRATE").replace("date,value", "DATE,UNRATE", 1))
+
+
+def extra_column(snapshot: Path, catalog: Path) -> None:
+    _replace_line(snapshot, "UNRATE", "2020-04-01", "2020-04-01,14.8,oops")
+
+
+def duplicate_dates(snapshot: Path, catalog: Path) -> None:
+    _append_line(snapshot, "UNRATE", "2020-04-01,14.9")
+
+
+def non_numeric_value(snapshot: Path, catalog: Path) -> None:
+    _replace_line(snapshot, "UNRATE", "2020-04-01", "2020-04-01,14.8%")
+
+
+def nan_value(snapshot: Path, catalog: Path) -> None:
+    _replace_line(snapshot, "UNRATE", "2020-04-01", "2020-04-01,NaN")
+
+
+def out_of_range_value(snapshot: Path, catalog: Path) -> None:
+    _replace_line(snapshot, "UNRATE", "2020-04-01", "2020-04-01,148.0")
+
+
+def off_frequency_date(snapshot: Path, catalog: Path) -> None:
+    _replace_line(snapshot, "UNRATE", "2020-04-01", "2020-04-15,14.8")
+
+
+def future_date(snapshot: Path, catalog: Path) -> None:
+    _append_line(snapshot, "UNRATE", "2027-01-01,4.4")
+
+
+def empty_file(snapshot: Path, catalog: Path) -> None:
+    write_series(snapshot, "UNRATE", "")
+
+
+def checksum_mismatch(snapshot: Path, catalog: Path) -> None:
+    write_series(snapshot, "UNRATE", read_series(snapshot, "UNRATE").replace("2020-04-01,14.8", "2020-04-01,4.8"),
+                 update_manifest=False)
+
+
+def row_count_mismatch(snapshot: Path, catalog: Path) -> None:
+    set_manifest(snapshot, "UNRATE", rows="900")
+
+
+def invalid_catalog_id(snapshot: Path, catalog: Path) -> None:
+    series = catalog / "series.csv"
+    series.write_text(series.read_text().replace("\nUNRATE,", "\nUNRATE;DROP TABLE raw.observations,", 1))
+
+
+def unknown_catalog_unit(snapshot: Path, catalog: Path) -> None:
+    series = catalog / "series.csv"
+    lines = series.read_text().splitlines(keepends=True)
+    lines = [line.replace(",pct,1,M,", ",percent_of_nothing,1,M,") if line.startswith("UNRATE,") else line
+             for line in lines]
+    series.write_text("".join(lines))
+
+
+# (break the input, words the error must contain)
+CASES: dict[str, tuple[Callable[[Path, Path], None], list[str]]] = {
+    "missing series file": (missing_file, ["UNRATE", "missing"]),
+    "wrong header": (wrong_header, ["UNRATE", "header", "UNRATE']"]),
+    "extra column": (extra_column, ["UNRATE", "two-column"]),
+    "duplicate dates": (duplicate_dates, ["UNRATE", "2020-04-01", "unique"]),
+    "non-numeric value": (non_numeric_value, ["UNRATE", "line 869", "14.8%"]),
+    "NaN value": (nan_value, ["UNRATE", "2020-04-01", "finite"]),
+    "out-of-range value": (out_of_range_value, ["UNRATE", "2020-04-01", "plausible range"]),
+    "date off the frequency": (off_frequency_date, ["UNRATE", "2020-04-15", "frequency"]),
+    "future date": (future_date, ["UNRATE", "2027-01-01", "after the vintage"]),
+    "empty file": (empty_file, ["UNRATE", "empty"]),
+    "sha256 mismatch": (checksum_mismatch, ["UNRATE", "sha256"]),
+    "manifest row count mismatch": (row_count_mismatch, ["UNRATE", "900"]),
+    "invalid series id in the catalog": (invalid_catalog_id, ["UNRATE;DROP TABLE raw.observations", "FRED"]),
+    "unknown unit in the catalog": (unknown_catalog_unit, ["UNRATE", "unit_id"]),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_input_fails_clearly_and_keeps_the_published_file(case: str, published_once: Path, data_dir: Path,
+                                                              snapshot_dir: Path, tmp_path: Path) -> None:
+    break_input, expected_words = CASES[case]
+    catalog_dir = copy_catalog(tmp_path / "catalog")
+    published_sha = sha256_file(published_once)
+    working = data_dir / "work" / "pipeline.duckdb"
+    raw_before = query(working, "SELECT count(*), sum(hash(series_id, date, value)) FROM raw.observations")
+
+    break_input(snapshot_dir, catalog_dir)
+    outcome = run_pipeline(data_dir, snapshot_dir, catalog_dir)
+
+    assert not outcome.success
+    for word in expected_words:
+        assert word in outcome.failure_text, f"{word!r} not in:\n{outcome.failure_text}"
+    assert sha256_file(published_once) == published_sha
+    assert query(working, "SELECT count(*), sum(hash(series_id, date, value)) FROM raw.observations") == raw_before
+    assert not list(data_dir.glob(".macro.duckdb.*"))
+
+
+def test_the_error_lists_every_broken_series_at_once(published_once: Path, data_dir: Path,
+                                                     snapshot_dir: Path) -> None:
+    non_numeric_value(snapshot_dir, Path())
+    _replace_line(snapshot_dir, "CPIAUCSL", "2020-04-01", "2020-04-01,n/a")
+    outcome = run_pipeline(data_dir, snapshot_dir)
+    assert not outcome.success
+    assert "2 series could not be read" in outcome.failure_text
+    assert "UNRATE" in outcome.failure_text and "CPIAUCSL" in outcome.failure_text
+
+
+def test_fixing_the_input_lets_the_next_run_publish(published_once: Path, data_dir: Path,
+                                                    snapshot_dir: Path) -> None:
+    good = read_series(snapshot_dir, "UNRATE")
+    out_of_range_value(snapshot_dir, Path())
+    assert not run_pipeline(data_dir, snapshot_dir).success
+    write_series(snapshot_dir, "UNRATE", good)
+    outcome = run_pipeline(data_dir, snapshot_dir)
+    assert outcome.success, outcome.failure_text
+    assert query(published_once, "SELECT count(*) FROM meta.runs")[0][0] == 2

@@ -1,0 +1,129 @@
+"""The real graph materialized in process into a temporary folder, and the published file read as analysts do."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from macro_pipeline.catalog import load_catalog
+from macro_pipeline.schemas import TABLES
+from macro_pipeline.settings import SQL_DIR
+from macro_pipeline.sources.snapshot import read_manifest
+from macro_pipeline_tests.support import query, read_series, run_pipeline, set_snapshot_date, write_series
+
+pytestmark = pytest.mark.integration
+CONTRACT_TABLES = ["catalog.series", "catalog.claims", "catalog.tables", "raw.observations", "meta.runs",
+                   "published.indicators"]
+
+
+def test_published_file_has_every_contract_table_with_comments(published_once: Path) -> None:
+    tables = {f"{s}.{t}" for s, t in query(published_once, "SELECT schema_name, table_name FROM duckdb_tables()")}
+    assert set(CONTRACT_TABLES) <= tables
+    assert {t.name for t in TABLES if t.published} <= tables
+    views = {f"{s}.{v}" for s, v in query(published_once, "SELECT schema_name, view_name FROM duckdb_views() "
+                                                          "WHERE NOT internal")}
+    assert "raw.observations_latest" in views
+    uncommented = query(published_once, "SELECT schema_name, table_name, column_name FROM duckdb_columns() "
+                                        "WHERE NOT internal AND coalesce(comment, '') = '' "
+                                        "AND table_name <> 'observations_latest'")
+    assert uncommented == []
+    table_comments = query(published_once, "SELECT table_name, comment FROM duckdb_tables()")
+    assert all(comment for _, comment in table_comments)
+
+
+def test_every_snapshot_series_is_loaded_and_missing_ones_are_reported(published_once: Path,
+                                                                      snapshot_dir: Path) -> None:
+    manifest = read_manifest(snapshot_dir)
+    rows = {r[0]: r[1:] for r in query(published_once, "SELECT series_id, status, n_obs, first_date, last_date "
+                                                       "FROM catalog.series")}
+    assert set(rows) == set(load_catalog().series_ids())
+    for series_id, entry in manifest.items():
+        status, n_obs, first_date, last_date = rows[series_id]
+        assert status == "loaded" and n_obs > 0, series_id
+        assert str(last_date) == entry["last_date"], series_id
+    not_in_snapshot = set(rows) - set(manifest)
+    assert not_in_snapshot == {"B935RY2Q224SBEA", "B985RY2Q224SBEA", "Y034RY2Q224SBEA"}
+    for series_id in not_in_snapshot:
+        assert rows[series_id][:2] == ("missing", 0)
+
+
+def test_raw_rows_equal_snapshot_rows_and_missing_values_stay_null(published_once: Path,
+                                                                  snapshot_dir: Path) -> None:
+    manifest = read_manifest(snapshot_dir)
+    total = query(published_once, "SELECT count(*) FROM raw.observations")[0][0]
+    assert total == sum(int(e["rows"]) for e in manifest.values())
+    # DTB3 publishes market holidays as empty values: they are kept as nulls, not dropped
+    nulls = query(published_once, "SELECT count(*) FROM raw.observations WHERE series_id = 'DTB3' AND value IS NULL")
+    assert nulls[0][0] == read_series(snapshot_dir, "DTB3").count(",\n")
+    vintage = query(published_once, "SELECT DISTINCT realtime_start, realtime_end FROM raw.observations")
+    assert [(str(a), str(b)) for a, b in vintage] == [("2026-11-26", "9999-12-31")]
+
+
+def test_rerun_adds_nothing_and_appends_to_run_log(published_once: Path, data_dir: Path,
+                                                   snapshot_dir: Path) -> None:
+    before = query(published_once, "SELECT count(*) FROM raw.observations")[0][0]
+    assert run_pipeline(data_dir, snapshot_dir).success
+    assert query(published_once, "SELECT count(*) FROM raw.observations")[0][0] == before
+    runs = query(published_once, "SELECT status, row_counts['raw.observations'], source FROM meta.runs "
+                                 "ORDER BY finished_at")
+    assert runs == [("published", before, "fred_snapshot 2026-11-26")] * 2
+
+
+def test_changed_value_becomes_new_vintage_and_as_of_gives_the_old_one(published_once: Path, data_dir: Path,
+                                                                        snapshot_dir: Path) -> None:
+    text = read_series(snapshot_dir, "GDP")
+    old_line = next(line for line in text.splitlines() if line.startswith("2025-07-01,"))
+    write_series(snapshot_dir, "GDP", text.replace(old_line, "2025-07-01,31200.5"))
+    set_snapshot_date(snapshot_dir, "2026-12-15")
+    outcome = run_pipeline(data_dir, snapshot_dir)
+    assert outcome.success, outcome.failure_text
+    old_value = float(old_line.split(",")[1])
+    vintages = query(published_once, "SELECT value, realtime_start, realtime_end FROM raw.observations "
+                                     "WHERE series_id = 'GDP' AND date = DATE '2025-07-01' ORDER BY realtime_start")
+    assert [(v, str(s), str(e)) for v, s, e in vintages] == [
+        (old_value, "2026-11-26", "2026-12-14"), (31200.5, "2026-12-15", "9999-12-31")]
+    latest = query(published_once, "SELECT value FROM raw.observations_latest WHERE series_id = 'GDP' "
+                                   "AND date = DATE '2025-07-01'")
+    as_of = query(published_once, "SELECT value FROM raw.observations_as_of(DATE '2026-12-01') "
+                                  "WHERE series_id = 'GDP' AND date = DATE '2025-07-01'")
+    assert latest == [(31200.5,)] and as_of == [(old_value,)]
+    # the other series were delivered again with the new date but unchanged: no new rows for them
+    assert query(published_once, "SELECT count(*) FROM raw.observations WHERE realtime_start = "
+                                 "DATE '2026-12-15'")[0][0] == 1
+
+
+def test_net_liquidity_matches_its_inputs_on_a_known_week(published_once: Path, snapshot_dir: Path) -> None:
+    def value(series_id: str, date: str) -> float:
+        line = next(l for l in read_series(snapshot_dir, series_id).splitlines() if l.startswith(date + ","))
+        return float(line.split(",")[1])
+
+    expected = value("WALCL", "2026-08-26") / 1000 - value("WDTGAL", "2026-08-26") / 1000 \
+        - value("RRPONTSYD", "2026-08-26")
+    got = query(published_once, "SELECT value FROM published.indicators WHERE indicator_id = "
+                                "'net_liquidity_usd_bn' AND date = DATE '2026-08-26'")
+    assert got == [(pytest.approx(expected, abs=1e-9),)]
+    units = query(published_once, "SELECT DISTINCT unit, claim_id, as_of FROM published.indicators "
+                                  "WHERE indicator_id LIKE '%usd_bn'")
+    assert [(u, c, str(a)) for u, c, a in units] == [("billions of U.S. dollars", "C8", "2026-11-26")]
+
+
+def test_working_database_is_a_separate_file(published_once: Path, data_dir: Path) -> None:
+    working = data_dir / "work" / "pipeline.duckdb"
+    assert working.exists() and working.resolve() != published_once.resolve()
+    assert not list(data_dir.glob(".macro.duckdb.*"))  # no build left behind
+
+
+def test_duckdb_1x_cli_opens_the_file_read_only_and_runs_every_analyst_query(published_once: Path) -> None:
+    cli = shutil.which("duckdb", path=str(Path(sys.executable).parent)) or shutil.which("duckdb")
+    assert cli, "the duckdb CLI (duckdb-cli 1.5.x, in the test extra) is not installed"
+    version = subprocess.run([cli, "--version"], capture_output=True, text=True, check=True).stdout
+    assert version.startswith("v1."), version
+    for sql_file in sorted((SQL_DIR / "analyst").glob("*.sql")):
+        done = subprocess.run([cli, "-readonly", str(published_once), "-csv", "-c", sql_file.read_text()],
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, f"{sql_file.name}: {done.stderr}"
+        assert len(done.stdout.strip().splitlines()) > 1, f"{sql_file.name} returned no rows"
