@@ -16,8 +16,8 @@ def dagster_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A throwaway DAGSTER_HOME with telemetry off and the community pop-up marked seen."""
     home = tmp_path_factory.mktemp("dagster_home")
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
-    (home / "nux").mkdir()
-    (home / "nux" / "nux.yaml").write_text("seen: 1\n", encoding="utf-8")
+    (home / ".nux").mkdir()
+    (home / ".nux" / "nux.yaml").write_text("seen: 1\n", encoding="utf-8")
     yield home
 
 
