@@ -33,6 +33,10 @@ def test_published_file_has_every_contract_table_with_comments(published_once: P
     assert uncommented == []
     table_comments = query(published_once, "SELECT table_name, comment FROM duckdb_tables()")
     assert all(comment for _, comment in table_comments)
+    view_comment = query(published_once, "SELECT comment FROM duckdb_views() WHERE view_name = 'observations_latest'")
+    macro_comment = query(published_once, "SELECT comment FROM duckdb_functions() "
+                                          "WHERE function_name = 'observations_as_of'")
+    assert "latest known vintage" in view_comment[0][0] and "as it was known on date D" in macro_comment[0][0]
 
 
 def test_every_snapshot_series_is_loaded_and_missing_ones_are_reported(published_once: Path,

@@ -13,3 +13,6 @@ SELECT series_id, date, value, realtime_start, source
 FROM raw.observations
 WHERE realtime_start <= CAST(as_of_date AS DATE)
 QUALIFY row_number() OVER (PARTITION BY series_id, date ORDER BY realtime_start DESC) = 1;
+
+COMMENT ON MACRO TABLE raw.observations_as_of IS
+'raw.observations_as_of(D): every series as it was known on date D, the latest vintage with realtime_start <= D. Example: SELECT * FROM raw.observations_as_of(DATE ''2026-01-01'') WHERE series_id = ''GDP''.';
