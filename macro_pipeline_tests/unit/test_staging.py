@@ -1,0 +1,201 @@
+"""Staging: the latest vintage per (series_id, date), joined with the catalog and validated against it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from macro_pipeline.catalog import load_catalog
+from macro_pipeline.schemas import StagingObservations
+from macro_pipeline.transforms.staging import latest_vintage, stage_observations
+
+V = dt.date(2026, 11, 26)
+LATEST_SCHEMA = {"series_id": pl.String, "date": pl.Date, "value": pl.Float64, "realtime_start": pl.Date}
+
+
+def latest(rows: list[tuple]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=LATEST_SCHEMA, orient="row")
+
+
+def stage(rows: list[tuple]):
+    catalog = load_catalog()
+    return stage_observations(latest(rows), catalog.series, catalog.units)
+
+
+CLEAN = [
+    ("UNRATE", dt.date(2026, 1, 1), 4.1, V),
+    ("UNRATE", dt.date(2026, 2, 1), None, V),  # a missing observation is fine
+    ("WALCL", dt.date(2026, 1, 7), 6573602.0, V),
+    ("MORTGAGE30US", dt.date(2026, 1, 8), 6.2, V),  # Thursday
+    ("MORTGAGE30US", dt.date(2025, 12, 31), 6.3, V),  # holiday-week Wednesday
+    ("GDP", dt.date(2026, 7, 1), 31000.0, V),
+    ("DFF", dt.date(2026, 1, 3), 3.6, V),  # a Saturday: any_day
+    ("DGS10", dt.date(2026, 1, 2), 4.2, V),
+    ("WFRBST01134", dt.date(2026, 7, 1), 31.0, V),
+    ("MEHOINUSA672N", dt.date(2024, 1, 1), 80000.0, V),
+    ("DFF", V, -0.5, V),  # dated on the vintage day; a little below zero is plausible for a rate
+]
+
+
+# ---------------------------------------------------------------------------------------------- latest_vintage
+
+
+def test_latest_vintage_picks_the_latest_realtime_start():
+    raw = pl.DataFrame({
+        "series_id": ["GDP", "GDP", "GDP", "GDP", "UNRATE"],
+        "date": [dt.date(2020, 1, 1), dt.date(2020, 1, 1), dt.date(2020, 1, 1), dt.date(2020, 4, 1),
+                 dt.date(2020, 1, 1)],
+        "value": [2.0, 3.0, 1.0, 5.0, 3.5],
+        "realtime_start": [dt.date(2026, 6, 1), dt.date(2026, 11, 26), dt.date(2026, 1, 1), dt.date(2026, 1, 1),
+                           dt.date(2026, 1, 1)],
+        "realtime_end": [dt.date(2026, 11, 25), dt.date(9999, 12, 31), dt.date(2026, 5, 31),
+                         dt.date(9999, 12, 31), dt.date(9999, 12, 31)],
+        "source": ["a", "b", "c", "d", "e"],
+    })
+    out = latest_vintage(raw)
+    assert out.columns == ["series_id", "date", "value", "realtime_start"]
+    assert out.sort("series_id", "date").rows() == [
+        ("GDP", dt.date(2020, 1, 1), 3.0, dt.date(2026, 11, 26)),
+        ("GDP", dt.date(2020, 4, 1), 5.0, dt.date(2026, 1, 1)),
+        ("UNRATE", dt.date(2020, 1, 1), 3.5, dt.date(2026, 1, 1)),
+    ]
+
+
+def test_latest_vintage_keeps_a_null_latest_value():
+    # a value withdrawn in the later vintage is null now; the older number must not resurface
+    raw = latest([("GDP", dt.date(2020, 1, 1), 1.0, dt.date(2026, 1, 1)),
+                  ("GDP", dt.date(2020, 1, 1), None, dt.date(2026, 6, 1))])
+    assert latest_vintage(raw).rows() == [("GDP", dt.date(2020, 1, 1), None, dt.date(2026, 6, 1))]
+
+
+raw_rows = st.lists(
+    st.tuples(
+        st.sampled_from(["GDP", "UNRATE", "WALCL"]),
+        st.dates(dt.date(2020, 1, 1), dt.date(2020, 1, 6)),
+        st.one_of(st.none(), st.floats(-1e6, 1e6, allow_nan=False)),
+        st.dates(dt.date(2025, 1, 1), dt.date(2025, 1, 20)),
+    ),
+    max_size=40,
+    unique_by=lambda r: (r[0], r[1], r[3]),  # the store's key
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(raw_rows)
+def test_latest_vintage_property_one_row_per_key_with_the_max_vintage(rows):
+    raw = latest(rows)
+    out = latest_vintage(raw)
+    keys = {(r[0], r[1]) for r in rows}
+    assert out.height == len(keys)
+    assert out.select("series_id", "date").is_unique().all()
+    expected = {}
+    for sid, date, value, start in rows:
+        if (sid, date) not in expected or start > expected[(sid, date)][1]:
+            expected[(sid, date)] = (value, start)
+    got = {(sid, date): (value, start) for sid, date, value, start in out.iter_rows()}
+    assert got == expected
+
+
+# ---------------------------------------------------------------------------------------------- stage_observations
+
+
+def test_a_clean_frame_passes_with_catalog_units_and_rules():
+    staged, report = stage(CLEAN)
+    assert report.ok, report.summary()
+    assert staged.columns == list(StagingObservations.to_schema().columns)
+    assert staged.height == len(CLEAN)
+    assert staged.select("series_id", "date").rows() == sorted((r[0], r[1]) for r in CLEAN)
+    walcl = staged.filter(pl.col("series_id") == "WALCL").row(0, named=True)
+    assert (walcl["unit_id"], walcl["date_rule"]) == ("usd_mn", "wednesday")
+    StagingObservations.validate(staged)
+
+
+def failures_of(rows: list[tuple]):
+    _, report = stage(CLEAN + rows)
+    assert not report.ok
+    return report
+
+
+def test_out_of_range_value_fails_naming_series_and_row():
+    report = failures_of([("UNRATE", dt.date(2026, 3, 1), 430.0, V)])
+    assert report.series_ids() == ["UNRATE"]
+    assert report.failures.select("series_id", "date", "value", "check").rows() == [
+        ("UNRATE", dt.date(2026, 3, 1), 430.0, "value within the unit's plausible range")]
+    assert "in series UNRATE:" in report.summary()
+    assert "date=2026-03-01" in report.summary()
+
+
+def test_value_below_the_unit_minimum_fails():
+    report = failures_of([("WALCL", dt.date(2026, 1, 14), -1.0, V)])
+    assert report.failures.select("series_id", "date", "check").rows() == [
+        ("WALCL", dt.date(2026, 1, 14), "value within the unit's plausible range")]
+
+
+def test_range_bounds_are_inclusive():
+    _, report = stage([("UNRATE", dt.date(2026, 1, 1), 100.0, V), ("UNRATE", dt.date(2026, 2, 1), -5.0, V)])
+    assert report.ok, report.summary()
+
+
+@pytest.mark.parametrize(("row", "check"), [
+    (("CPIAUCSL", dt.date(2026, 1, 15), 320.0, V), "date fits the series' frequency"),  # monthly mid-month
+    (("WALCL", dt.date(2026, 1, 6), 6573602.0, V), "date fits the series' frequency"),  # Wednesday on a Tuesday
+    (("GDP", dt.date(2026, 2, 1), 31000.0, V), "date fits the series' frequency"),  # quarterly, not a quarter
+    (("WFRBST01134", dt.date(2026, 4, 1), 31.0, V), "date fits the series' frequency"),  # semiannual
+    (("MEHOINUSA672N", dt.date(2024, 7, 1), 80000.0, V), "date fits the series' frequency"),  # annual
+    (("DGS10", dt.date(2026, 1, 3), 4.2, V), "date fits the series' frequency"),  # a Saturday, weekday rule
+    (("MORTGAGE30US", dt.date(2026, 1, 9), 6.2, V), "date fits the series' frequency"),  # a Friday
+    (("GDP", dt.date(2027, 1, 1), 31000.0, V), "date not after the vintage date"),
+    (("DFF", V + dt.timedelta(days=1), 3.6, V), "date not after the vintage date"),
+])
+def test_bad_row_fails_naming_its_series_and_date(row, check):
+    report = failures_of([row])
+    assert report.series_ids() == [row[0]]
+    assert report.failures.select("series_id", "date", "check").rows() == [(row[0], row[1], check)]
+
+
+def test_nan_value_fails_staging():
+    report = failures_of([("UNRATE", dt.date(2026, 3, 1), float("nan"), V)])
+    assert report.series_ids() == ["UNRATE"]
+    assert "value is finite or null" in report.failures["check"].to_list()
+    assert set(report.failures["date"].to_list()) == {dt.date(2026, 3, 1)}
+
+
+def test_series_not_in_the_catalog_fails_and_is_not_dropped():
+    staged, report = stage(CLEAN + [("NOTACATALOGSERIES", dt.date(2026, 1, 1), 1.0, V)])
+    assert staged.height == len(CLEAN) + 1
+    assert report.series_ids() == ["NOTACATALOGSERIES"]
+    bad = report.failures.filter(pl.col("series_id") == "NOTACATALOGSERIES")
+    assert set(bad["date"].to_list()) == {dt.date(2026, 1, 1)}
+    assert {"unit_id", "date_rule", "plausible_min", "plausible_max"} <= set(bad["column"].to_list())
+    assert "NOTACATALOGSERIES" in report.summary()
+
+
+def test_several_bad_series_are_all_named():
+    report = failures_of([("UNRATE", dt.date(2026, 3, 1), 430.0, V),
+                          ("CPIAUCSL", dt.date(2026, 1, 15), 320.0, V)])
+    assert report.series_ids() == ["CPIAUCSL", "UNRATE"]
+    assert "in series CPIAUCSL, UNRATE:" in report.summary()
+
+
+def test_duplicate_series_date_fails_staging():
+    report = failures_of([("UNRATE", dt.date(2026, 1, 1), 4.2, V)])
+    assert report.series_ids() == ["UNRATE"]
+    assert set(report.failures["date"].to_list()) == {dt.date(2026, 1, 1)}
+
+
+def test_the_whole_snapshot_stages_cleanly():
+    from macro_pipeline.settings import PROJECT_ROOT
+    from macro_pipeline.sources import SnapshotSource
+    from macro_pipeline.transforms.raw import check_delivery, empty_delivery
+
+    catalog = load_catalog()
+    delivery = SnapshotSource(snapshot_dir=str(PROJECT_ROOT / "data" / "fred_snapshot")).fetch(
+        catalog.series_ids(), empty_delivery())
+    check_delivery(delivery.observations)
+    staged, report = stage_observations(latest_vintage(delivery.observations), catalog.series, catalog.units)
+    assert report.ok, report.summary()
+    assert staged.height == delivery.observations.height
