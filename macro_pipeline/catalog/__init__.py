@@ -74,6 +74,8 @@ def _read(name: str, text: str) -> pl.DataFrame:
 
 
 def _fail_rows(name: str, frame: pl.DataFrame, bad: pl.Series, key: str, rule: str) -> None:
+    # a null verdict (a blank cell) cannot show the rule holds: it fails
+    bad = bad.fill_null(True)
     if bad.any():
         ids = frame.filter(bad)[key].to_list()
         raise CatalogError(f"{name}: {key} {ids} break the rule: {rule}")

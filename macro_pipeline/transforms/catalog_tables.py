@@ -10,8 +10,9 @@ from macro_pipeline.schemas import CatalogClaims, CatalogSeries
 def series_table(series_catalog: pl.DataFrame, latest: pl.DataFrame, outcomes: pl.DataFrame) -> pl.DataFrame:
     """catalog.series: every catalog series with first/last date and n_obs of its latest vintage.
 
-    ``outcomes`` (series_id, status, detail) is this run's source report: 'missing' and 'failed' are kept as
-    status; a series with stored rows and no problem is 'loaded'.
+    ``outcomes`` (series_id, status, detail) is this run's source report. Status is 'failed' when this run's
+    fetch of the series failed (its last good vintage stays in the store), else 'loaded' when the store has
+    observations of it (even if this source did not deliver it this time: the detail says so), else 'missing'.
     """
     stats = (latest.group_by("series_id")
              .agg(pl.col("date").filter(pl.col("value").is_not_null()).min().alias("first_date"),

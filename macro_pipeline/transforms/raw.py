@@ -49,13 +49,16 @@ def parse_observations_csv(series_id: str, text: str, vintage_date: dt.date) -> 
     header = text.splitlines()[0].strip().lstrip("\ufeff").split(",")
     if header != EXPECTED_HEADER:
         raise ObservationParseError(series_id, f"header is {header}, expected {EXPECTED_HEADER}")
-    try:
-        frame = pl.read_csv(text.encode(), infer_schema=False)
-    except pl.exceptions.ComputeError as err:  # ragged rows: an extra field on some line
-        raise ObservationParseError(series_id, f"the file is not a two-column CSV ({err})") from None
-    frame = frame.with_row_index("line", offset=2)
+    # every data line is exactly 'date,value': a missing or extra field is a truncated or foreign file
+    ragged = [{"line": number, "problem": f"{line.count(',') + 1} fields, expected 2", "text": line}
+              for number, line in enumerate(text.splitlines()[1:], start=2)
+              if line.strip() and line.count(",") != 1]
+    if ragged:
+        raise ObservationParseError(series_id, f"the file is not a two-column CSV: {len(ragged)} lines", ragged)
+    frame = pl.read_csv(text.encode(), infer_schema=False).with_row_index("line", offset=2)
     parsed = frame.with_columns(
-        pl.col("date").str.strip_chars().str.to_date("%Y-%m-%d", strict=False).alias("date_parsed"),
+        pl.when(pl.col("date").str.strip_chars().str.contains(r"^\d{4}-\d{2}-\d{2}$"))
+        .then(pl.col("date").str.strip_chars().str.to_date("%Y-%m-%d", strict=False)).alias("date_parsed"),
         pl.when(pl.col("value").fill_null("").str.strip_chars().is_in(MISSING_MARKERS)).then(None)
         .otherwise(pl.col("value").str.strip_chars()).alias("value_text"),
     ).with_columns(pl.col("value_text").cast(pl.Float64, strict=False).alias("value_parsed"))

@@ -106,15 +106,11 @@ def test_ragged_line_is_an_error_naming_the_series():
     assert "not a two-column CSV" in str(err)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a ragged line (extra field) raises 'not a two-column CSV' with polars' "
-                                       "message but no line number, unlike every other parse error")
 def test_ragged_line_error_names_the_line():
     err = parse_error("date,value\n2020-01-01,1\n2020-02-01,2,3\n2020-03-01,4\n", "UNRATE")
     assert "line 3" in str(err)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a line with only a date (no ',value' field at all, e.g. a truncated "
-                                       "file) is read as a missing observation instead of an error")
 def test_line_without_a_value_field_is_an_error():
     err = parse_error("date,value\n2020-01-01,1\n2020-02-01\n", "UNRATE")
     assert "line 3" in str(err)

@@ -139,9 +139,6 @@ def test_stored_summary(con):
     assert stored_summary(con).rows() == [("GDP", V2, 4, None), ("UNRATE", V1, 1, None)]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: merging a delivery whose vintage is OLDER than the stored one (e.g. "
-                                       "the snapshot after a live FRED run) inserts its rows with realtime_end "
-                                       "9999-12-31: two open rows per (series_id, date), overlapping intervals")
 def test_an_older_vintage_never_leaves_two_open_rows(con):
     merge_delivery(con, deliver("GDP", "2020-01-01,1.0\n2020-04-01,3.0\n", V2), "fred_api", LOADED)
     merge_delivery(con, deliver("GDP", "2020-01-01,1.0\n2020-04-01,2.0\n", V1), "fred_snapshot", LOADED)

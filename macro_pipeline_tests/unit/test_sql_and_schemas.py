@@ -67,7 +67,7 @@ def test_split_statements_drops_comment_lines_and_empty_statements():
 
 def test_every_pipeline_sql_file_parses_into_statements():
     merge = split_statements(load_sql("pipeline/merge_observations"))
-    assert [s.split()[0] for s in merge] == ["CREATE", "UPDATE", "INSERT"]
+    assert [s.split()[0] for s in merge] == ["CREATE", "UPDATE", "UPDATE", "INSERT"]
     assert len(split_statements(load_sql("pipeline/merge_conflicts"))) == 1
     assert len(split_statements(load_sql("pipeline/stored_summary"))) == 1
 
@@ -75,13 +75,15 @@ def test_every_pipeline_sql_file_parses_into_statements():
 # ---------------------------------------------------------------------------------------------- registry
 
 
+# the foundation's tables (the analyst contract's and the pipeline's own); later marts add to the registry
 EXPECTED_TABLES = ["catalog.series", "catalog.claims", "catalog.tables", "raw.observations", "raw.fetch_log",
                    "staging.observations", "marts.net_liquidity", "published.indicators", "meta.runs"]
 
 
 def test_registry_lists_the_expected_tables():
-    assert [t.name for t in TABLES] == EXPECTED_TABLES
-    assert set(TABLES_BY_NAME) == set(EXPECTED_TABLES)
+    names = [t.name for t in TABLES]
+    assert [n for n in names if n in EXPECTED_TABLES] == EXPECTED_TABLES
+    assert set(TABLES_BY_NAME) == set(names) and len(names) == len(set(names))
 
 
 @pytest.mark.parametrize("spec", TABLES, ids=lambda t: t.name)

@@ -1,7 +1,9 @@
 -- Merge one validated delivery (registered as "delivery") into the bitemporal raw store.
 -- $1 = source label, $2 = loaded_at (UTC). Runs inside the caller's transaction.
 -- A delivered value that equals the stored value of its vintage period adds nothing (reruns are idempotent);
--- a different value becomes a new row, and the open row it supersedes gets its realtime_end closed.
+-- a different value becomes a new row. Vintage periods never overlap: a stored open row superseded by a newer
+-- vintage is closed the day before it, and a delivered vintage older than a stored one is closed the day
+-- before the next stored vintage (an old snapshot loaded after a live refresh).
 CREATE OR REPLACE TEMP TABLE new_observations AS
 SELECT d.series_id, d.date, d.value, d.realtime_start, d.realtime_end
 FROM delivery AS d
@@ -12,11 +14,25 @@ WHERE NOT EXISTS (
       AND s.realtime_start <= d.realtime_start AND d.realtime_start <= s.realtime_end
 );
 
+UPDATE new_observations AS n
+SET realtime_end = later.next_start - INTERVAL 1 DAY
+FROM (
+    SELECT n2.series_id, n2.date, n2.realtime_start, min(s.realtime_start) AS next_start
+    FROM new_observations AS n2
+    JOIN raw.observations AS s
+      ON s.series_id = n2.series_id AND s.date = n2.date AND s.realtime_start > n2.realtime_start
+    GROUP BY ALL
+) AS later
+WHERE n.series_id = later.series_id AND n.date = later.date AND n.realtime_start = later.realtime_start
+  AND later.next_start - INTERVAL 1 DAY < n.realtime_end;
+
 UPDATE raw.observations AS s
-SET realtime_end = n.realtime_start - INTERVAL 1 DAY
-FROM new_observations AS n
-WHERE s.series_id = n.series_id AND s.date = n.date
-  AND s.realtime_end = DATE '9999-12-31' AND s.realtime_start < n.realtime_start;
+SET realtime_end = earliest.first_new_start - INTERVAL 1 DAY
+FROM (
+    SELECT series_id, date, min(realtime_start) AS first_new_start FROM new_observations GROUP BY ALL
+) AS earliest
+WHERE s.series_id = earliest.series_id AND s.date = earliest.date
+  AND s.realtime_end = DATE '9999-12-31' AND s.realtime_start < earliest.first_new_start;
 
 INSERT INTO raw.observations (series_id, date, value, realtime_start, realtime_end, source, loaded_at)
 SELECT series_id, date, value, realtime_start, realtime_end, $1, $2 FROM new_observations;
