@@ -103,7 +103,8 @@ def parse_series(text: str, units: pl.DataFrame, claims: pl.DataFrame) -> pl.Dat
     name = "series.csv"
     series = _read(name, text)
     _require_columns(name, series, ["series_id", "title", "units", "unit_id", "unit_scale", "frequency",
-                                    "date_rule", "seasonal_adjustment", "kind", "aggregation", "claim_ids",
+                                    "date_rule", "seasonal_adjustment", "kind", "aggregation", "max_step_ratio",
+                                    "claim_ids",
                                     "source", "license_note"])
     ids = series["series_id"].fill_null("")
     _fail_rows(name, series, ~ids.str.contains(SERIES_ID_PATTERN), "series_id",
@@ -123,12 +124,16 @@ def parse_series(text: str, units: pl.DataFrame, claims: pl.DataFrame) -> pl.Dat
     _fail_rows(name, series, ~series["kind"].is_in(sorted(KINDS)), "series_id", f"kind is one of {sorted(KINDS)}")
     _fail_rows(name, series, ~series["aggregation"].is_in(sorted(AGGREGATIONS)), "series_id",
                f"aggregation is one of {sorted(AGGREGATIONS)}")
+    blank_ratio = series["max_step_ratio"].is_null()
     series = series.with_columns(
         pl.col("unit_scale").cast(pl.Float64, strict=False),
+        pl.col("max_step_ratio").cast(pl.Float64, strict=False),
         pl.col("claim_ids").fill_null("").str.split(";"),
     )
     _fail_rows(name, series, series["unit_scale"].is_null() | (series["unit_scale"] <= 0), "series_id",
                "unit_scale is a positive number")
+    _fail_rows(name, series, ~blank_ratio & ~(series["max_step_ratio"] > 1), "series_id",
+               "max_step_ratio is blank (no check) or a number above 1")
     known_claims = set(claims["claim_id"].to_list())
     bad_claims = pl.Series([not ids_ or not set(ids_) <= known_claims for ids_ in series["claim_ids"].to_list()])
     _fail_rows(name, series, bad_claims, "series_id", f"claim_ids is a ';'-list of {sorted(known_claims)}")

@@ -27,6 +27,9 @@ class CatalogSeries(pa.DataFrameModel):
     kind: str = pa.Field(description="stock, flow, rate, index or price", metadata=_CAT)
     aggregation: str = pa.Field(description="how to aggregate to a lower frequency: average, end_of_period, sum",
                                 metadata=_CAT)
+    max_step_ratio: float = pa.Field(nullable=True, description="largest plausible ratio between consecutive "
+                                                                "values (catches a unit change such as x1000); "
+                                                                "null: not checked", metadata=_CAT)
     claim_ids: pl.List(pl.Utf8) = pa.Field(description="claims (C1..C12) the series serves", metadata=_CAT)
     source: str = pa.Field(description="publisher and channel", metadata=_CAT)
     license_note: str = pa.Field(description="terms of reuse", metadata=_CAT)

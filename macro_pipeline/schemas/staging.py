@@ -51,6 +51,7 @@ class StagingValidation(StagingObservations):
 
     plausible_min: float = pa.Field(description="lowest plausible value of the unit")
     plausible_max: float = pa.Field(description="highest plausible value of the unit")
+    max_step_ratio: float = pa.Field(nullable=True, description="largest plausible ratio to the previous value")
 
     class Config:
         description = "Staging rows under validation."
@@ -68,6 +69,15 @@ class StagingValidation(StagingObservations):
     @pa.dataframe_check(name="date fits the series' frequency")
     def date_fits_frequency(cls, data) -> pl.LazyFrame:
         return data.lazyframe.select(date_fits_rule())
+
+    @pa.dataframe_check(name="no jump beyond max_step_ratio from the previous value (a unit change?)")
+    def no_level_shift(cls, data) -> pl.LazyFrame:
+        # rows arrive sorted by series and date; compare with the last published value before this one
+        previous = pl.col("value").forward_fill().shift(1).over("series_id", order_by="date")
+        ratio = (pl.col("value") / previous).abs()
+        limit = pl.col("max_step_ratio")
+        within = (ratio <= limit) & (ratio >= 1 / limit)
+        return data.lazyframe.select((limit.is_null() | ratio.is_null() | within).fill_null(True))
 
     @pa.dataframe_check(name="date not after the vintage date")
     def date_not_in_future(cls, data) -> pl.LazyFrame:

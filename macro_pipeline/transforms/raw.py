@@ -68,6 +68,10 @@ def parse_observations_csv(series_id: str, text: str, vintage_date: dt.date) -> 
         [{"line": r["line"], "problem": "date is not an ISO date", "text": r["date"]} for r in bad_date.to_dicts()]
         + [{"line": r["line"], "problem": "value is not a number", "text": r["value"]} for r in bad_value.to_dicts()]
     )
+    # FRED files are in date order; a file out of order was edited or concatenated by hand
+    unordered = parsed.filter(pl.col("date_parsed") < pl.col("date_parsed").shift(1))
+    problems += [{"line": r["line"], "problem": "date is earlier than the line before (dates out of order)",
+                  "text": r["date"]} for r in unordered.to_dicts()]
     if problems:
         problems.sort(key=lambda r: r["line"])
         raise ObservationParseError(series_id, f"{len(problems)} unreadable rows", problems)

@@ -23,7 +23,8 @@ def stage_observations(latest: pl.DataFrame, series_catalog: pl.DataFrame,
     Returns the staging frame (StagingObservations columns) and the validation report; rows of series that are
     not in the catalog fail (their unit is unknown) rather than being dropped.
     """
-    joined = (latest.join(series_catalog.select("series_id", "unit_id", "date_rule"), on="series_id", how="left")
+    joined = (latest.join(series_catalog.select("series_id", "unit_id", "date_rule", "max_step_ratio"),
+                          on="series_id", how="left")
               .join(units.select("unit_id", "plausible_min", "plausible_max"), on="unit_id", how="left")
               .sort("series_id", "date"))
     report = validate(StagingValidation, joined)

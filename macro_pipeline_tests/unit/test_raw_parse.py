@@ -216,3 +216,8 @@ def test_bad_series_id_and_reversed_realtime_are_refused():
     assert failures["series_id"].to_list() == ["gdp", "gdp"]
     assert sorted(failures["check"].to_list()) == [
         "realtime_start <= realtime_end", f"str_matches('{'^[A-Z0-9][A-Z0-9_]{0,39}$'}')"]
+
+
+def test_dates_out_of_order_are_an_error_naming_the_line():
+    err = parse_error("date,value\n2020-01-01,1\n2020-03-01,3\n2020-02-01,2\n", "UNRATE")
+    assert "line 4: date is earlier than the line before (dates out of order) ('2020-02-01')" in str(err)

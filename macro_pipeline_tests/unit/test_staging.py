@@ -131,7 +131,9 @@ def test_out_of_range_value_fails_naming_series_and_row():
 
 def test_value_below_the_unit_minimum_fails():
     report = failures_of([("WALCL", dt.date(2026, 1, 14), -1.0, V)])
-    assert report.failures.select("series_id", "date", "check").rows() == [
+    # -1 after millions is also a jump far beyond WALCL's max_step_ratio: both rules name the row
+    assert sorted(report.failures.select("series_id", "date", "check").rows()) == [
+        ("WALCL", dt.date(2026, 1, 14), "no jump beyond max_step_ratio from the previous value (a unit change?)"),
         ("WALCL", dt.date(2026, 1, 14), "value within the unit's plausible range")]
 
 
@@ -199,3 +201,20 @@ def test_the_whole_snapshot_stages_cleanly():
     staged, report = stage_observations(latest_vintage(delivery.observations), catalog.series, catalog.units)
     assert report.ok, report.summary()
     assert staged.height == delivery.observations.height
+
+
+def test_a_unit_change_mid_series_is_a_level_shift():
+    # CPI x1000 is still inside the index range: only the step rule can see it
+    rows = [("CPIAUCSL", dt.date(2025, m, 1), 320.0 + m, V) for m in range(1, 5)]
+    rows += [("CPIAUCSL", dt.date(2025, m, 1), (320.0 + m) * 1000, V) for m in range(5, 7)]
+    report = failures_of(rows)
+    assert report.failures.select("series_id", "date", "check").rows() == [
+        ("CPIAUCSL", dt.date(2025, 5, 1), "no jump beyond max_step_ratio from the previous value (a unit change?)")]
+
+
+def test_rates_have_no_step_check_and_a_missing_value_does_not_break_the_chain():
+    rows = [("UNRATE", dt.date(2020, 1, 1), 0.1, V), ("UNRATE", dt.date(2020, 2, 1), 14.7, V)]
+    rows += [("M2SL", dt.date(2025, 1, 1), 22000.0, V), ("M2SL", dt.date(2025, 2, 1), None, V),
+             ("M2SL", dt.date(2025, 3, 1), 22100.0, V)]
+    _, report = stage(rows)
+    assert report.ok, report.summary()
