@@ -13,8 +13,11 @@ import pandera.polars as pa
 import polars as pl
 
 from macro_pipeline.schemas.catalog import CatalogClaims, CatalogSeries, CatalogTables
+from macro_pipeline.schemas.gdp import GdpExAi, GdpExAiByQuarter, GdpExAiPeriods
 from macro_pipeline.schemas.marts import NetLiquidity
 from macro_pipeline.schemas.meta import Runs
+from macro_pipeline.schemas.power import (DatacenterPowerByYear, DatacenterPowerVsGrid, PowerAssumptions,
+                                          PowerContextMonthly)
 from macro_pipeline.schemas.published import Indicators
 from macro_pipeline.schemas.raw import FetchLog, RawObservations
 from macro_pipeline.schemas.staging import StagingObservations
@@ -107,6 +110,16 @@ TABLES: tuple[TableSpec, ...] = (
     TableSpec("staging.observations", StagingObservations, "(series_id, date)", ("raw.observations",),
               published=False),
     TableSpec("marts.net_liquidity", NetLiquidity, "(week_date)", ("staging.observations",)),
+    TableSpec("marts.gdp_ex_ai", GdpExAi, "(quarter, definition)", ("staging.observations",)),
+    TableSpec("marts.gdp_ex_ai_periods", GdpExAiPeriods, "(period_type, period_start, definition)",
+              ("marts.gdp_ex_ai",)),
+    TableSpec("marts.gdp_ex_ai_by_quarter", GdpExAiByQuarter, "(quarter)", ("marts.gdp_ex_ai",)),
+    TableSpec("marts.power_assumptions", PowerAssumptions, "(assumption_version, scenario, parameter, year)", ()),
+    TableSpec("marts.datacenter_power_vs_grid", DatacenterPowerVsGrid, "(year, scenario)",
+              ("marts.power_assumptions",)),
+    TableSpec("marts.datacenter_power_by_year", DatacenterPowerByYear, "(year)",
+              ("marts.datacenter_power_vs_grid",)),
+    TableSpec("marts.power_context_monthly", PowerContextMonthly, "(month)", ("staging.observations",)),
     TableSpec("published.indicators", Indicators, "(indicator_id, date)", ("marts.net_liquidity",)),
     TableSpec("meta.runs", Runs, "one row per publish", ()),
 )

@@ -1,0 +1,482 @@
+"""Real GDP growth excluding AI-related investment (claim C6): contributions, ex-AI growth, aggregates, levels.
+
+Definitions of "AI investment" are data (``catalog/ai_investment_definitions.csv``): each definition is a list of
+components, each a BEA NIPA line (nominal and chained-dollar series, and BEA's published contribution series) or
+the Census data-center construction line.
+
+Contributions. Where BEA publishes a component's contribution to real GDP growth (Table 1.1.2 style series) for
+the quarter, that value is used (``bea_published``). Otherwise it is computed with BEA's formula for the
+contribution of a component to the change of a chain-type Fisher quantity index (NIPA Handbook, ch. 4)::
+
+    c_i = (P * p_i,t-1 + p_i,t) * (q_i,t - q_i,t-1) / sum_j (P * p_j,t-1 + p_j,t) * q_j,t-1
+
+with q the chained-dollar quantity, p = nominal / chained dollars (implicit price), and P the Fisher price index
+of GDP from t-1 to t (nominal GDP ratio / real GDP ratio). The denominator runs over all of GDP; from aggregates
+it equals P * GDP_t-1 * (1 + L/F) (L, F: Laspeyres and Fisher quantity relatives of GDP), and L/F is taken as 1
+(a second-order term: it moves a contribution by well under 0.001 pp in a normal quarter). Quarterly
+contributions sum exactly to the quarterly Fisher change; BEA annualizes them proportionally, so that they add
+up to the published annualized growth rate: c_i,SAAR = 100 * c_i * (g/100) / (F - 1), F = (1 + g/100)^(1/4),
+g = the published real GDP growth (A191RL1Q225SBEA). The unit tests reproduce BEA's published contributions of
+nonresidential equipment and intellectual property products from the snapshot with this code.
+
+Vintages. The functions take observations with a ``realtime_start`` column; ``select_vintage`` picks the values
+known on a date (or as first published) when raw data carry several vintages. The embedded snapshot carries
+one vintage per series, so only "latest" exists there; the inputs come from different BEA releases, which
+``input_release`` names on every row.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+
+import polars as pl
+
+from macro_pipeline.schemas.gdp import GdpExAi, GdpExAiByQuarter, GdpExAiPeriods
+
+GDP_NOMINAL = "GDP"
+GDP_GROWTH = "A191RL1Q225SBEA"
+GDP_REAL = "GDPC1"
+HEADLINE_SERIES = (GDP_NOMINAL, GDP_GROWTH, GDP_REAL)
+DEFINITIONS_FILE = Path(__file__).resolve().parents[1] / "catalog" / "ai_investment_definitions.csv"
+DEFINITION_COLUMNS = ["definition_version", "definition", "component", "label", "input_kind", "nominal_input",
+                      "real_input", "published_contribution_series", "counterfactual_base_quarter", "source",
+                      "note"]
+INPUT_KINDS = ("nipa", "census_gdp_deflated")
+CENSUS_TABLE = "census_construction_private_monthly"
+# the wide table and the indicators know these definitions by name
+KNOWN_DEFINITIONS = ("narrow", "broad", "broad_plus_datacenters")
+PRICE_INDEX_BASE_YEAR = 2017
+# BEA's published equipment and IPP contributions, with the series they can be reproduced from
+BEA_REPRODUCTION_PAIRS = (
+    ("Y033RC1Q027SBEA", "Y033RX1Q020SBEA", "Y033RY2Q224SBEA"),
+    ("Y001RC1Q027SBEA", "Y001RX1Q020SBEA", "Y001RY2Q224SBEA"),
+)
+
+METHOD_PUBLISHED = "bea_published"
+METHOD_COMPUTED = "computed_fisher"
+METHOD_CENSUS = "computed_fisher_census_gdp_deflated"
+
+
+class DefinitionError(ValueError):
+    """The AI-investment definitions file breaks a rule; the message names the row."""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# definitions
+
+
+def load_definitions(path: Path | str | None = None) -> pl.DataFrame:
+    """The AI-investment definitions (one row per definition and component), validated."""
+    path = Path(path or DEFINITIONS_FILE)
+    return parse_definitions(path.read_text(encoding="utf-8"), path.name)
+
+
+def parse_definitions(text: str, name: str = "ai_investment_definitions.csv") -> pl.DataFrame:
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in DEFINITION_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise DefinitionError(f"{name}: missing columns {missing}")
+    rows = list(reader)
+    if not rows:
+        raise DefinitionError(f"{name}: no definitions")
+    seen: set[tuple[str, str]] = set()
+    bases: dict[str, str] = {}
+    for i, row in enumerate(rows, start=1):
+        where = f"{name} row {i}"
+        for column in ("definition_version", "definition", "component", "label", "input_kind", "nominal_input",
+                       "counterfactual_base_quarter", "source"):
+            if not (row[column] or "").strip():
+                raise DefinitionError(f"{where}: {column} is empty")
+        if row["input_kind"] not in INPUT_KINDS:
+            raise DefinitionError(f"{where}: input_kind {row['input_kind']!r} is not one of {INPUT_KINDS}")
+        if row["input_kind"] == "nipa" and not row["real_input"].strip():
+            raise DefinitionError(f"{where}: a nipa component needs real_input (chained-dollar series)")
+        if row["input_kind"] == "census_gdp_deflated" and not row["nominal_input"].startswith(f"{CENSUS_TABLE}:"):
+            raise DefinitionError(f"{where}: a census component's nominal_input is '{CENSUS_TABLE}:<column>'")
+        key = (row["definition"], row["component"])
+        if key in seen:
+            raise DefinitionError(f"{where}: component {key} appears twice")
+        seen.add(key)
+        try:
+            base = dt.date.fromisoformat(row["counterfactual_base_quarter"])
+        except ValueError:
+            raise DefinitionError(f"{where}: counterfactual_base_quarter is not a date") from None
+        if base.day != 1 or base.month not in (1, 4, 7, 10):
+            raise DefinitionError(f"{where}: counterfactual_base_quarter {base} is not the first day of a quarter")
+        base_text = row["counterfactual_base_quarter"]
+        if bases.setdefault(row["definition"], base_text) != base_text:
+            raise DefinitionError(f"{where}: one definition has one counterfactual_base_quarter")
+    if len({r["definition_version"] for r in rows}) != 1:
+        raise DefinitionError(f"{name}: all rows carry the same definition_version")
+    frame = pl.DataFrame(rows, schema={c: pl.String for c in DEFINITION_COLUMNS})
+    return (frame.with_columns(pl.col("counterfactual_base_quarter").str.to_date().alias("base_quarter"),
+                               *[pl.when(pl.col(c).str.strip_chars() == "").then(None).otherwise(pl.col(c)).alias(c)
+                                 for c in ("real_input", "published_contribution_series", "note")]))
+
+
+def input_series(definitions: pl.DataFrame) -> list[str]:
+    """Every staging series the definitions and the headline need."""
+    nipa = definitions.filter(pl.col("input_kind") == "nipa")
+    ids = set(HEADLINE_SERIES)
+    for column in ("nominal_input", "real_input", "published_contribution_series"):
+        ids |= set(nipa[column].drop_nulls().to_list())
+    for trio in BEA_REPRODUCTION_PAIRS:
+        ids |= set(trio)
+    return sorted(ids)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# vintages and inputs
+
+
+def select_vintage(observations: pl.DataFrame, as_of: dt.date | None = None,
+                   first_release: bool = False) -> pl.DataFrame:
+    """One value per (series_id, date): the latest vintage known on ``as_of`` (default: the latest known), or the
+    first published one. ``observations`` has series_id, date, value, realtime_start (raw or staging rows)."""
+    frame = observations
+    if as_of is not None:
+        frame = frame.filter(pl.col("realtime_start") <= as_of)
+    frame = frame.sort("series_id", "date", "realtime_start")
+    grouped = frame.group_by("series_id", "date", maintain_order=True)
+    picked = grouped.first() if first_release else grouped.last()
+    return picked.select("series_id", "date", "value", "realtime_start")
+
+
+def _series(obs: pl.DataFrame, series_id: str, name: str, scale: float = 1.0) -> pl.DataFrame:
+    return (obs.filter((pl.col("series_id") == series_id) & pl.col("value").is_not_null())
+            .select("date", (pl.col("value") * scale).alias(name)))
+
+
+def _billions(series_catalog: pl.DataFrame | None, series_id: str) -> float:
+    """Multiplier from the staged value to billions (the catalog's unit_scale / 1e9); 1 without a catalog."""
+    if series_catalog is None:
+        return 1.0
+    scale = series_catalog.filter(pl.col("series_id") == series_id)["unit_scale"]
+    if scale.len() != 1:
+        raise KeyError(f"series {series_id} is not in the catalog")
+    return float(scale[0]) / 1e9
+
+
+def _previous_quarter(column: str = "date") -> pl.Expr:
+    return pl.col(column).dt.offset_by("-3mo")
+
+
+def _lagged(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """The frame's columns of the previous quarter, joined by date (never by row position)."""
+    lag = frame.select((pl.col("date").dt.offset_by("3mo")).alias("date"),
+                       *[pl.col(c).alias(f"{c}_prev") for c in columns])
+    return frame.join(lag, on="date", how="left")
+
+
+def gdp_price_index(gdp_nominal: pl.DataFrame, gdp_growth: pl.DataFrame,
+                    base_year: int = PRICE_INDEX_BASE_YEAR) -> pl.DataFrame:
+    """GDP's chain (Fisher) price index, rebuilt from nominal GDP and the published real growth rate:
+    index_t / index_t-1 = (GDP_t / GDP_t-1) / (1 + g_t/100)^(1/4); scaled so that ``base_year`` averages 1.
+    Columns: date, gdp_price_index. Stops at the first gap."""
+    frame = (gdp_nominal.rename({gdp_nominal.columns[1]: "gdp"})
+             .join(gdp_growth.rename({gdp_growth.columns[1]: "g"}), on="date", how="inner").sort("date"))
+    frame = _lagged(frame, ["gdp"]).with_columns(
+        ((pl.col("gdp") / pl.col("gdp_prev")) / (1 + pl.col("g") / 100) ** 0.25).alias("rel"))
+    dates, values, level = [], [], 1.0
+    previous = None
+    for date, rel in frame.select("date", "rel").iter_rows():
+        if previous is not None and (rel is None or date != _add_quarter(previous)):
+            break
+        if previous is not None:
+            level *= rel
+        dates.append(date)
+        values.append(level)
+        previous = date
+    index = pl.DataFrame({"date": dates, "gdp_price_index": values}, schema={"date": pl.Date,
+                                                                             "gdp_price_index": pl.Float64})
+    base = index.filter(pl.col("date").dt.year() == base_year)["gdp_price_index"]
+    if base.len() != 4:
+        raise ValueError(f"the GDP price index needs all four quarters of {base_year}")
+    return index.with_columns(pl.col("gdp_price_index") / base.mean())
+
+
+def _add_quarter(date: dt.date) -> dt.date:
+    month = date.month + 3
+    return dt.date(date.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
+
+
+def census_quarterly(census: pl.DataFrame, column: str) -> pl.DataFrame:
+    """A Census monthly SAAR column ($ millions) as quarterly SAAR in $ billions: the mean of the quarter's three
+    months, only for quarters with all three. Columns: date, nominal, preliminary (any month flagged 'p')."""
+    monthly = census.filter(pl.col(column).is_not_null()).select(
+        pl.col("month").dt.truncate("3mo").alias("date"), pl.col(column).alias("v"),
+        (pl.col("flag").fill_null("") == "p").alias("p"))
+    return (monthly.group_by("date").agg(pl.col("v").mean().alias("nominal"), pl.len().alias("n"),
+                                         pl.col("p").any().alias("preliminary"))
+            .filter(pl.col("n") == 3).select("date", pl.col("nominal") / 1000, "preliminary").sort("date"))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# contributions
+
+
+def fisher_contributions(frame: pl.DataFrame) -> pl.DataFrame:
+    """Contribution (percentage points at annual rate) of one component to real GDP growth, per quarter.
+
+    ``frame``: date (quarter start), nominal (component, current dollars), real (component, chained dollars),
+    gdp_nominal (current dollars, same unit as nominal) and gdp_growth_saar_pct (published real GDP growth).
+    Returns date and contribution_pp for quarters whose previous quarter is in the frame (see module doc)."""
+    lagged = _lagged(frame.sort("date"), ["nominal", "real", "gdp_nominal"])
+    f = (1 + pl.col("gdp_growth_saar_pct") / 100) ** 0.25
+    price_gdp = (pl.col("gdp_nominal") / pl.col("gdp_nominal_prev")) / f
+    p_now = pl.col("nominal") / pl.col("real")
+    p_prev = pl.col("nominal_prev") / pl.col("real_prev")
+    quarterly = ((price_gdp * p_prev + p_now) * (pl.col("real") - pl.col("real_prev"))
+                 / (price_gdp * pl.col("gdp_nominal_prev") * 2))
+    # proportional annualization: sum_i c_i = F - 1 maps to g/100; in the limit F -> 1 the factor is 4
+    factor = pl.when((f - 1).abs() > 1e-12).then((pl.col("gdp_growth_saar_pct") / 100) / (f - 1)).otherwise(4.0)
+    return (lagged.with_columns((quarterly * factor * 100).alias("contribution_pp"))
+            .filter(pl.col("contribution_pp").is_not_null() & pl.col("contribution_pp").is_finite())
+            .select("date", "contribution_pp"))
+
+
+def reproduce_bea_contributions(observations: pl.DataFrame, series_catalog: pl.DataFrame | None = None,
+                                pairs: tuple[tuple[str, str, str], ...] = BEA_REPRODUCTION_PAIRS) -> pl.DataFrame:
+    """Our contribution of each (nominal, real, published contribution) trio next to BEA's published one.
+    Columns: published_series, date, computed_pp, published_pp, error_pp (computed - published)."""
+    obs = select_vintage(observations)
+    headline = _headline(obs, series_catalog)
+    frames = []
+    for nominal, real, published in pairs:
+        inputs = (_series(obs, nominal, "nominal", _billions(series_catalog, nominal))
+                  .join(_series(obs, real, "real", _billions(series_catalog, real)), on="date")
+                  .join(headline.select("date", "gdp_nominal", "gdp_growth_saar_pct"), on="date"))
+        computed = fisher_contributions(inputs)
+        frames.append(computed.join(_series(obs, published, "published_pp"), on="date", how="inner")
+                      .select(pl.lit(published).alias("published_series"), "date",
+                              pl.col("contribution_pp").alias("computed_pp"), "published_pp",
+                              (pl.col("contribution_pp") - pl.col("published_pp")).alias("error_pp")))
+    schema = {"published_series": pl.String, "date": pl.Date, "computed_pp": pl.Float64,
+              "published_pp": pl.Float64, "error_pp": pl.Float64}
+    return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
+
+
+def _headline(obs: pl.DataFrame, series_catalog: pl.DataFrame | None) -> pl.DataFrame:
+    """date, gdp_nominal ($bn), gdp_growth_saar_pct, real_gdp ($bn chained); growth and real may be null (a
+    quarter without growth still serves as the previous quarter of the next one)."""
+    return (_series(obs, GDP_NOMINAL, "gdp_nominal", _billions(series_catalog, GDP_NOMINAL))
+            .join(_series(obs, GDP_GROWTH, "gdp_growth_saar_pct"), on="date", how="left")
+            .join(_series(obs, GDP_REAL, "real_gdp", _billions(series_catalog, GDP_REAL)), on="date", how="left")
+            .sort("date"))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the mart
+
+
+def gdp_ex_ai(observations: pl.DataFrame, definitions: pl.DataFrame, census: pl.DataFrame | None = None,
+              release_notes: dict[str, str] | None = None, series_catalog: pl.DataFrame | None = None,
+              as_of: dt.date | None = None, first_release: bool = False) -> pl.DataFrame:
+    """marts.gdp_ex_ai: one row per (quarter, definition) where every component of the definition has a
+    contribution and the headline growth is published.
+
+    ``observations``: staging or raw rows (series_id, date, value, realtime_start); ``census``: the loaded Census
+    reference table (needed only by census components); ``release_notes``: series id -> which release the
+    snapshot copy came from (the manifest notes); ``as_of`` / ``first_release``: which vintage to use.
+    """
+    notes = release_notes or {}
+    obs = select_vintage(observations, as_of, first_release)
+    headline = _headline(obs, series_catalog)
+    # the GDP price index deflates census components only (it needs the base year's four quarters)
+    price_index = (gdp_price_index(headline.select("date", "gdp_nominal"),
+                                   headline.select("date", "gdp_growth_saar_pct"))
+                   if (definitions["input_kind"] != "nipa").any() else None)
+    vintage = obs.group_by("series_id").agg(pl.col("realtime_start").max().alias("vintage"))
+    out = []
+    for (name,), components in definitions.group_by("definition", maintain_order=True):
+        parts = [_component(row, obs, headline, price_index, census, series_catalog)
+                 for row in components.iter_rows(named=True)]
+        frame = _combine_components(name, components, parts, headline, notes, vintage)
+        out.append(frame)
+    columns = list(GdpExAi.to_schema().columns)
+    out = [f.select(columns) for f in out]
+    if not out:
+        return pl.DataFrame(schema={c: GdpExAi.to_schema().columns[c].dtype.type for c in columns})
+    return pl.concat(out).select(columns).sort("definition", "quarter")
+
+
+def _component(row: dict, obs: pl.DataFrame, headline: pl.DataFrame, price_index: pl.DataFrame | None,
+               census: pl.DataFrame | None, series_catalog: pl.DataFrame | None) -> pl.DataFrame:
+    """date, nominal ($bn), real ($bn chained 2017), contribution_pp, method, preliminary for one component."""
+    if row["input_kind"] == "nipa":
+        nominal = _series(obs, row["nominal_input"], "nominal", _billions(series_catalog, row["nominal_input"]))
+        real = _series(obs, row["real_input"], "real", _billions(series_catalog, row["real_input"]))
+        inputs = nominal.join(real, on="date").with_columns(pl.lit(False).alias("preliminary"))
+        method = METHOD_COMPUTED
+    else:
+        if census is None:
+            raise ValueError(f"component {row['component']} needs the Census reference table")
+        column = row["nominal_input"].split(":", 1)[1]
+        if column not in census.columns:
+            raise KeyError(f"{CENSUS_TABLE} has no column {column!r}")
+        inputs = (census_quarterly(census, column).join(price_index, on="date")
+                  .with_columns((pl.col("nominal") / pl.col("gdp_price_index")).alias("real")).drop("gdp_price_index"))
+        method = METHOD_CENSUS
+    computed = fisher_contributions(inputs.join(headline.select("date", "gdp_nominal", "gdp_growth_saar_pct"),
+                                                on="date"))
+    frame = inputs.join(computed, on="date", how="inner").with_columns(pl.lit(method).alias("method"))
+    published = row.get("published_contribution_series")
+    if published:
+        pub = _series(obs, published, "published_pp")
+        frame = (frame.join(pub, on="date", how="left")
+                 .with_columns(pl.when(pl.col("published_pp").is_not_null()).then(pl.lit(METHOD_PUBLISHED))
+                               .otherwise(pl.col("method")).alias("method"),
+                               pl.coalesce("published_pp", "contribution_pp").alias("contribution_pp"))
+                 .drop("published_pp"))
+    return frame.select("date", "nominal", "real", "contribution_pp", "method", "preliminary")
+
+
+def _combine_components(name: str, components: pl.DataFrame, parts: list[pl.DataFrame], headline: pl.DataFrame,
+                        notes: dict[str, str], vintage: pl.DataFrame) -> pl.DataFrame:
+    names = components["component"].to_list()
+    joined = headline
+    for component, part in zip(names, parts, strict=True):
+        joined = joined.join(part.rename({c: f"{c}__{component}" for c in part.columns if c != "date"}),
+                             on="date", how="inner")
+    contribution_cols = [f"contribution_pp__{c}" for c in names]
+    base = components["base_quarter"][0]
+    frame = joined.with_columns(
+        pl.lit(name).alias("definition"),
+        pl.lit(components["definition_version"][0]).alias("definition_version"),
+        pl.col("gdp_growth_saar_pct").alias("real_gdp_growth_saar_pct"),
+        pl.sum_horizontal(contribution_cols).alias("ai_contribution_pp"),
+        pl.lit(names, pl.List(pl.String)).alias("components"),
+        pl.concat_list(contribution_cols).alias("component_contributions_pp"),
+        pl.sum_horizontal([f"nominal__{c}" for c in names]).alias("ai_investment_nominal_usd_bn"),
+        pl.sum_horizontal([f"real__{c}" for c in names]).alias("ai_investment_real_chained_2017_usd_bn"),
+        pl.concat_str([pl.lit(f"{c}=") + pl.col(f"method__{c}") for c in names], separator="; ").alias("method"),
+        pl.any_horizontal([f"preliminary__{c}" for c in names]).alias("preliminary_inputs"),
+        pl.lit(base, pl.Date).alias("base_quarter"),
+    ).with_columns(
+        (pl.col("real_gdp_growth_saar_pct") - pl.col("ai_contribution_pp")).alias("gdp_growth_ex_ai_saar_pct"),
+        pl.when(pl.col("real_gdp_growth_saar_pct") > 0)
+        .then(100 * pl.col("ai_contribution_pp") / pl.col("real_gdp_growth_saar_pct"))
+        .otherwise(None).alias("ai_share_of_growth_pct"),
+        (100 * pl.col("ai_investment_nominal_usd_bn") / pl.col("gdp_nominal")).alias("ai_nominal_share_of_gdp_pct"),
+        pl.col("gdp_nominal").alias("gdp_nominal_usd_bn"),
+        pl.col("real_gdp").alias("real_gdp_chained_2017_usd_bn"),
+    ).sort("date")
+    frame = _levels(frame, base)
+    series = _definition_series(components)
+    present = set(vintage["series_id"].to_list())
+    release = " | ".join(
+        f"{s}: {notes.get(s) or 'release not recorded'}" if s in present else f"{s}: not in the source"
+        for s in series)
+    if "census_gdp_deflated" in components["input_kind"].to_list():
+        release += (f" | {CENSUS_TABLE}.csv: Census Value of Construction Put in Place (transcribed 2026; months "
+                    "flagged r revised, p preliminary)")
+    used = vintage.filter(pl.col("series_id").is_in(series))["vintage"]
+    return frame.with_columns(pl.col("date").alias("quarter"), pl.lit(release).alias("input_release"),
+                              pl.lit(used.max() if used.len() else None, pl.Date).alias("inputs_as_of"))
+
+
+def _definition_series(components: pl.DataFrame) -> list[str]:
+    ids: list[str] = list(HEADLINE_SERIES)
+    nipa = components.filter(pl.col("input_kind") == "nipa")
+    for column in ("nominal_input", "real_input", "published_contribution_series"):
+        for s in nipa[column].drop_nulls().to_list():
+            if s not in ids:
+                ids.append(s)
+    return ids
+
+
+def _levels(frame: pl.DataFrame, base: dt.date) -> pl.DataFrame:
+    """Counterfactual levels from the base quarter on (null before it, and from the first missing quarter on).
+
+    real_gdp_index_base100 chains the headline growth, real_gdp_ex_ai_index_base100 the ex-AI growth: the path
+    real GDP would have taken with the AI components' contributions at zero, i.e. with their real quantities held
+    at the base quarter (a constant quantity contributes nothing to a Fisher index). The chained-dollar level
+    subtracts the AI components' chained-dollar change from GDPC1, which is only approximate: chained dollars are
+    not additive (see the model doc)."""
+    head, exai = [], []
+    level_h = level_x = None
+    previous = None
+    for date, g, gx in frame.select("date", "real_gdp_growth_saar_pct", "gdp_growth_ex_ai_saar_pct").iter_rows():
+        if date < base:
+            head.append(None)
+            exai.append(None)
+            continue
+        if date == base:
+            level_h = level_x = 100.0
+        elif level_h is not None and previous is not None and date == _add_quarter(previous):
+            level_h *= (1 + g / 100) ** 0.25
+            level_x *= (1 + gx / 100) ** 0.25
+        else:
+            level_h = level_x = None
+        head.append(level_h)
+        exai.append(level_x)
+        previous = date
+    frame = frame.with_columns(pl.Series("real_gdp_index_base100", head, pl.Float64),
+                               pl.Series("real_gdp_ex_ai_index_base100", exai, pl.Float64))
+    ai_base = frame.filter(pl.col("date") == base)["ai_investment_real_chained_2017_usd_bn"]
+    ai_base_value = float(ai_base[0]) if ai_base.len() else None
+    return frame.with_columns(
+        (100 * (pl.col("real_gdp_ex_ai_index_base100") / pl.col("real_gdp_index_base100") - 1))
+        .alias("ex_ai_level_gap_pct"),
+        pl.when((pl.col("date") >= base) & pl.lit(ai_base_value is not None))
+        .then(pl.col("real_gdp_chained_2017_usd_bn")
+              - (pl.col("ai_investment_real_chained_2017_usd_bn") - pl.lit(ai_base_value, pl.Float64)))
+        .otherwise(None).alias("real_gdp_counterfactual_chained_2017_usd_bn"))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# aggregates and the wide table
+
+
+def gdp_ex_ai_periods(mart: pl.DataFrame) -> pl.DataFrame:
+    """Half-year and calendar-year aggregates of marts.gdp_ex_ai, complete periods only.
+
+    Growth over a period at an annual rate compounds the quarterly SAAR rates: (prod (1 + g/100))^(1/n) - 1 for
+    the n quarters of the period (for a year this is Q4-over-Q4 growth, not BEA's annual-average growth). The
+    ex-AI rate compounds the ex-AI quarterly rates; the AI contribution of the period is their difference."""
+    frames = []
+    for period_type, months, n in (("half_year", "6mo", 2), ("year", "1y", 4)):
+        frames.append(
+            mart.with_columns(pl.col("quarter").dt.truncate(months).alias("period_start"))
+            .group_by("definition", "period_start")
+            .agg(pl.col("definition_version").first(), pl.len().alias("n_quarters"),
+                 ((1 + pl.col("real_gdp_growth_saar_pct") / 100).product() ** (1 / n) - 1).alias("_g"),
+                 ((1 + pl.col("gdp_growth_ex_ai_saar_pct") / 100).product() ** (1 / n) - 1).alias("_gx"),
+                 pl.col("quarter").min().alias("first_quarter"), pl.col("quarter").max().alias("last_quarter"))
+            .filter(pl.col("n_quarters") == n)
+            .with_columns(pl.lit(period_type).alias("period_type")))
+    columns = list(GdpExAiPeriods.to_schema().columns)
+    if not frames:
+        return pl.DataFrame(schema={c: GdpExAiPeriods.to_schema().columns[c].dtype.type for c in columns})
+    out = pl.concat(frames).with_columns(
+        (100 * pl.col("_g")).alias("real_gdp_growth_ann_pct"),
+        (100 * pl.col("_gx")).alias("gdp_growth_ex_ai_ann_pct"),
+        pl.col("n_quarters").cast(pl.Int64),
+        pl.lit("compounded quarterly SAAR rates over the period (a year: Q4 over Q4); AI contribution = headline "
+               "- ex-AI").alias("method"),
+    ).with_columns(
+        (pl.col("real_gdp_growth_ann_pct") - pl.col("gdp_growth_ex_ai_ann_pct")).alias("ai_contribution_pp"),
+    ).with_columns(
+        pl.when(pl.col("real_gdp_growth_ann_pct") > 0)
+        .then(100 * pl.col("ai_contribution_pp") / pl.col("real_gdp_growth_ann_pct")).otherwise(None)
+        .alias("ai_share_of_growth_pct"))
+    return out.select(columns).sort("period_type", "definition", "period_start")
+
+
+def gdp_ex_ai_by_quarter(mart: pl.DataFrame) -> pl.DataFrame:
+    """One row per quarter with the headline and each known definition's AI contribution and ex-AI growth side by
+    side (the indicator source: published.indicators needs one value per date)."""
+    columns = list(GdpExAiByQuarter.to_schema().columns)
+    frame = mart.select("quarter", "real_gdp_growth_saar_pct").unique("quarter").sort("quarter")
+    for name in KNOWN_DEFINITIONS:
+        part = mart.filter(pl.col("definition") == name).select(
+            "quarter",
+            pl.col("ai_contribution_pp").alias(f"ai_contribution_{name}_pp"),
+            pl.col("gdp_growth_ex_ai_saar_pct").alias(f"gdp_growth_ex_ai_{name}_saar_pct"),
+            pl.col("ai_share_of_growth_pct").alias(f"ai_share_of_growth_{name}_pct"),
+            pl.col("ex_ai_level_gap_pct").alias(f"ex_ai_level_gap_{name}_pct"))
+        frame = frame.join(part, on="quarter", how="left")
+    return frame.select(columns)
