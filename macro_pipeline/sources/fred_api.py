@@ -21,8 +21,10 @@ Rate limit and retries
 Incremental refresh
     Per series, ``fred/series`` gives ``last_updated``. Equal to the stamp stored at the last fetch: outcome
     ``unchanged``, no observation request. Otherwise the observations are requested from the revision window
-    on (the last stored date, or the last stored vintage when the summary has no ``last_date``, minus
-    ``revision_window_days_by_frequency[frequency]`` days), or the full history for a series never stored.
+    on: the last stored observation date (the summary's ``last_date`` when it has one, else the earlier of the
+    last stored vintage and FRED's ``observation_end``) minus ``revision_window_days_by_frequency[frequency]``
+    days. A series never fetched from FRED (not stored, or stored without a FRED stamp, e.g. from the snapshot,
+    which holds windows of some histories) is read in full.
     Latest-value rows get FRED's ``last_updated`` date as vintage (``realtime_start``), moved to the day after
     the stored vintage when it is not later, because the date-granular store needs a later date for a changed
     value.
@@ -31,7 +33,8 @@ Vintages (``fetch_vintages=True``)
     ``fred/series/vintagedates`` lists the vintage dates (from the stored vintage on, or all); observations are
     then requested by real-time ranges holding at most ``max_vintage_dates_per_request`` (FRED: 2,000) vintage
     dates each, and periods cut at a range boundary are joined again, so raw.observations holds every
-    real-time period with FRED's own realtime_start/realtime_end.
+    real-time period with FRED's own realtime_start/realtime_end. Keep one mode per warehouse: latest-value
+    vintages are dated by last_updated, FRED's real-time periods by ALFRED's vintage dates.
 
 Requests per refresh (retries excluded; each retry is one more request, bounded as above)
     R = M + U                                     without vintages
@@ -453,17 +456,21 @@ class FredApiSource(ObservationSource):
     def _window_days(self, frequency: str) -> int:
         windows = self.revision_window_days_by_frequency
         key = _FREQUENCY_ALIASES.get(frequency, frequency)
-        return windows[key] if key in windows else max(windows.values(), default=max(
-            DEFAULT_REVISION_WINDOW_DAYS.values()))
+        if key in windows:
+            return windows[key]
+        # an unexpected frequency gets the widest window: re-reading too much is cheaper than missing a revision
+        return max([*windows.values(), *DEFAULT_REVISION_WINDOW_DAYS.values()])
 
     def _fetch_latest(self, client: _FredClient, budget: _RetryBudget, series_id: str, previous: dict | None,
                       info: Any, frequency: str, last_updated: str) -> tuple[pl.DataFrame, str]:
         observation_start = None
-        if previous and previous.get("n_rows"):
-            anchor = previous.get("last_date") or previous.get("last_realtime_start")
-            observation_end = _parse_date(info.get("observation_end"))
-            if anchor is not None and observation_end is not None:
-                anchor = min(anchor, observation_end)
+        if previous and previous.get("n_rows") and previous.get("source_last_updated"):
+            anchor = previous.get("last_date")
+            if anchor is None:
+                # no stored last date: nothing stored can be dated after the stored vintage or FRED's last date
+                candidates = [d for d in (previous.get("last_realtime_start"),
+                                          _parse_date(info.get("observation_end"))) if d is not None]
+                anchor = min(candidates, default=None)
             if anchor is not None:
                 observation_start = anchor - dt.timedelta(days=self._window_days(frequency))
         series = self._with_retries(client, budget, series_id, "fred/series/observations", client.get_series,

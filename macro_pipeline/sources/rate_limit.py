@@ -1,4 +1,12 @@
-"""A process-wide request rate limiter (sliding window) with an injectable clock, for the FRED API."""
+"""A process-wide request rate limiter (sliding window) with an injectable clock, for the FRED API.
+
+Written here rather than taken from pyrate-limiter: the need is one blocking, thread-safe "at most N per
+minute" gate whose clock and sleep tests can replace, which is forty lines. pyrate-limiter 4 blocks with a
+module-level ``time.sleep`` (a fake clock would mean monkeypatching it), runs a background leak thread, and
+its API changed shape across 2.x, 3.x and 4.x.
+A sliding window (not a token bucket) because FRED counts requests per minute: a bucket refilling at 2/s with
+a burst allowance can exceed 120 in some 60-second window, a sliding window cannot.
+"""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ import pytest
 from fredapi import Fred
 
 from macro_pipeline.catalog import load_catalog
-from macro_pipeline.sources import SourceError
+from macro_pipeline.sources import SnapshotSource, SourceError
 from macro_pipeline.sources.fred_api import FredApiError, realtime_ranges
 from macro_pipeline.sources.rate_limit import process_rate_limiter
 from macro_pipeline_tests.fred_server import SNAPSHOT_DIR, VALID_KEY, FredTestServer
@@ -124,6 +124,8 @@ def test_second_refresh_fetches_only_the_two_changed_series(fred_server, make_fr
     store(scratch_warehouse, unchanged)
     assert fred_server.counts() == {"series": len(ids)}
     assert {o.status for o in unchanged.outcomes if o.series_id in known} == {"unchanged"}
+    assert all(o.source_last_updated == fred_server.last_updated(o.series_id)
+               for o in unchanged.outcomes if o.series_id in known)
     report("second refresh, nothing changed", fred_server)
 
     # FRED revises GDP's latest quarter and UNRATE publishes a new month, a week after the stored vintage
@@ -159,6 +161,22 @@ def test_second_refresh_fetches_only_the_two_changed_series(fred_server, make_fr
     assert after.filter(pl.col("date") == gdp_last)["value"].item() == gdp[gdp_last] + 10.0
     assert as_of(scratch_warehouse, "UNRATE", fred_server.initial_vintage)["date"].max() < unrate_next
     assert as_of(scratch_warehouse, "UNRATE", revised_on)["date"].max() == unrate_next
+
+
+def test_a_series_stored_from_the_snapshot_is_read_in_full_once(fred_server, make_fred_source, scratch_warehouse):
+    # the snapshot holds windows of some histories and no FRED stamp: the first FRED refresh reads everything
+    store(scratch_warehouse, SnapshotSource(snapshot_dir=str(SNAPSHOT_DIR)).fetch(["GDP"], stored(scratch_warehouse)))
+    source = make_fred_source()
+    delivery = source.fetch(["GDP"], stored(scratch_warehouse))
+    (request,) = fred_server.requests("series/observations")
+    assert "observation_start" not in request.params
+    assert store(scratch_warehouse, delivery).inserted == 0  # the same values: no new vintage
+
+    fred_server.add_vintage("GDP", fred_server.initial_vintage + dt.timedelta(days=3), {dt.date(2020, 1, 1): 1.0})
+    fred_server.reset_log()
+    source.fetch(["GDP"], stored(scratch_warehouse))
+    (request,) = fred_server.requests("series/observations")
+    assert "observation_start" in request.params  # from now on, the revision window
 
 
 # --- faults -------------------------------------------------------------------------------------------------
