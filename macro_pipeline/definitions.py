@@ -1,12 +1,16 @@
-"""The code location: a table of contents of assets, checks, jobs, schedules and resources."""
-
-from __future__ import annotations
+"""The code location: a table of contents of assets, checks, jobs, schedules, sensors and resources."""
 
 import dagster as dg
 
-from macro_pipeline import settings
 import macro_pipeline.defs
+from macro_pipeline import settings
 from macro_pipeline.defs.jobs import build_warehouse_job, build_warehouse_schedule
+from macro_pipeline.defs.live import (
+    fred_source_from_env,
+    fred_updates_sensor,
+    live_refresh_job,
+    live_refresh_schedule,
+)
 from macro_pipeline.defs.resources import CatalogResource
 from macro_pipeline.progress import progress_logger
 from macro_pipeline.sources import SnapshotSource
@@ -15,14 +19,18 @@ from macro_pipeline.warehouse import Warehouse
 
 @dg.definitions
 def defs() -> dg.Definitions:
+    # the source is chosen here, when the location loads (MACRO_PIPELINE_SOURCE), never at import
+    live = settings.source_kind() == "fred"
+    source = fred_source_from_env() if live else SnapshotSource(snapshot_dir=str(settings.snapshot_dir()))
     return dg.Definitions(
         assets=dg.load_assets_from_package_module(macro_pipeline.defs),
         asset_checks=dg.load_asset_checks_from_package_module(macro_pipeline.defs),
-        jobs=[build_warehouse_job],
-        schedules=[build_warehouse_schedule],
+        jobs=[build_warehouse_job, *([live_refresh_job] if live else [])],
+        schedules=[build_warehouse_schedule, *([live_refresh_schedule] if live else [])],
+        sensors=[fred_updates_sensor] if live else [],
         resources={
-            "catalog": CatalogResource(),
-            "source": SnapshotSource(snapshot_dir=str(settings.snapshot_dir())),
+            "catalog": CatalogResource(reference_directory=str(settings.reference_dir())),
+            "source": source,
             "warehouse": Warehouse(data_dir=str(settings.data_dir())),
         },
         loggers={"console": dg.colored_console_logger, "progress": progress_logger},

@@ -10,6 +10,10 @@ SQL_DIR = PROJECT_ROOT / "sql"
 
 DATA_DIR_ENV = "MACRO_PIPELINE_DATA_DIR"
 SNAPSHOT_DIR_ENV = "MACRO_PIPELINE_SNAPSHOT_DIR"
+REFERENCE_DIR_ENV = "MACRO_PIPELINE_REFERENCE_DIR"
+SOURCE_ENV = "MACRO_PIPELINE_SOURCE"
+FRED_ROOT_URL_ENV = "MACRO_PIPELINE_FRED_ROOT_URL"
+FRED_API_KEY_ENV = "FRED_API_KEY"  # read by Dagster's EnvVar when a run starts, never here
 PUBLISHED_FILE_NAME = "macro.duckdb"
 
 
@@ -21,3 +25,21 @@ def data_dir() -> Path:
 def snapshot_dir() -> Path:
     """Folder of the embedded FRED snapshot; default <project>/data/fred_snapshot."""
     return Path(os.environ.get(SNAPSHOT_DIR_ENV) or PROJECT_ROOT / "data" / "fred_snapshot")
+
+
+def reference_dir() -> Path:
+    """Folder of the cited reference tables; default <project>/data/reference."""
+    return Path(os.environ.get(REFERENCE_DIR_ENV) or PROJECT_ROOT / "data" / "reference")
+
+
+def source_kind() -> str:
+    """'fred' or 'snapshot' from MACRO_PIPELINE_SOURCE (default snapshot); anything else is a configuration error."""
+    kind = (os.environ.get(SOURCE_ENV) or "snapshot").strip().lower()
+    if kind not in ("fred", "snapshot"):
+        raise ValueError(f"{SOURCE_ENV} must be 'fred' or 'snapshot', not {kind!r}")
+    return kind
+
+
+def fred_root_url(default: str) -> str:
+    """FRED API root from MACRO_PIPELINE_FRED_ROOT_URL (a mirror or a test server), else ``default``."""
+    return os.environ.get(FRED_ROOT_URL_ENV) or default

@@ -16,6 +16,7 @@ from macro_pipeline.catalog import PACKAGED_CATALOG_DIR
 from macro_pipeline.settings import PROJECT_ROOT
 
 SNAPSHOT_DIR = PROJECT_ROOT / "data" / "fred_snapshot"
+REFERENCE_DIR = PROJECT_ROOT / "data" / "reference"
 
 
 def sha256_file(path: Path) -> str:
@@ -28,9 +29,12 @@ def copy_snapshot(target: Path) -> Path:
 
 
 def copy_catalog(target: Path) -> Path:
-    target.mkdir(parents=True)
-    for name in ("series.csv", "units.csv", "claims.csv", "indicators.csv"):
-        shutil.copy(PACKAGED_CATALOG_DIR / name, target / name)
+    shutil.copytree(PACKAGED_CATALOG_DIR, target, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    return target
+
+
+def copy_reference(target: Path) -> Path:
+    shutil.copytree(REFERENCE_DIR, target)
     return target
 
 
@@ -86,7 +90,8 @@ def failure_text(result: dg.ExecuteInProcessResult) -> str:
     return "\n".join(parts)
 
 
-def run_pipeline(data_dir: Path, snapshot_dir: Path, catalog_dir: Path | None = None) -> RunOutcome:
+def run_pipeline(data_dir: Path, snapshot_dir: Path, catalog_dir: Path | None = None,
+                 reference_dir: Path | None = None) -> RunOutcome:
     """Materialize the whole graph in process, as build_warehouse_job does, against private folders."""
     from macro_pipeline.defs.resources import CatalogResource
     from macro_pipeline.definitions import defs
@@ -99,7 +104,8 @@ def run_pipeline(data_dir: Path, snapshot_dir: Path, catalog_dir: Path | None = 
     result = dg.materialize(
         [*assets, *checks],
         resources={
-            "catalog": CatalogResource(directory=str(catalog_dir or "")),
+            "catalog": CatalogResource(directory=str(catalog_dir or ""),
+                                       reference_directory=str(reference_dir or REFERENCE_DIR)),
             "source": SnapshotSource(snapshot_dir=str(snapshot_dir)),
             "warehouse": Warehouse(data_dir=str(data_dir)),
         },

@@ -3,7 +3,6 @@
 import dagster as dg
 import polars as pl
 
-from macro_pipeline import settings
 from macro_pipeline.defs.metadata import check_result, definition_metadata, markdown_table, table_metadata
 from macro_pipeline.defs.resources import CatalogResource
 from macro_pipeline.defs.staging import STAGING_OBSERVATIONS
@@ -26,11 +25,6 @@ _COMMON = {"group_name": "marts", "kinds": {"duckdb", "polars"}, "owners": ["tea
 # the largest error of our contribution formula against BEA's published equipment and IPP contributions that
 # still counts as reproduced (2020-Q2 equipment: 0.056 pp; see macro_pipeline_tests/unit/test_gdp_ex_ai.py)
 REPRODUCTION_TOLERANCE_PP = 0.06
-
-
-def reference_dir():
-    """Where the cited reference tables live (read at run time, never at import)."""
-    return settings.PROJECT_ROOT / "data" / "reference"
 
 
 def _release_notes(warehouse: Warehouse) -> dict[str, str]:
@@ -81,10 +75,10 @@ def gdp_ex_ai_mart(context: dg.AssetExecutionContext, catalog: CatalogResource,
     series. Inputs come from different BEA releases (input_release column).
     """
     facts = catalog.load()
-    definitions = gdp_ex_ai.load_definitions()
+    definitions = gdp_ex_ai.load_definitions(catalog.file("ai_investment_definitions.csv"))
     ids = gdp_ex_ai.input_series(definitions)
     staging = warehouse.read("staging.observations", f"WHERE series_id IN ({', '.join('?' * len(ids))})", ids)
-    census = load_reference(gdp_ex_ai.CENSUS_TABLE, reference_dir())
+    census = load_reference(gdp_ex_ai.CENSUS_TABLE, catalog.reference_dir())
     mart = gdp_ex_ai.gdp_ex_ai(staging, definitions, census, _release_notes(warehouse), facts.series)
     report = validate(GdpExAi, mart)
     _write(warehouse, "marts.gdp_ex_ai", mart, report)
@@ -156,12 +150,12 @@ def gdp_ex_ai_by_quarter_mart(warehouse: Warehouse) -> dg.MaterializeResult:
           check_specs=[_blocking("power_assumptions_are_complete", POWER_ASSUMPTIONS,
                                  "Every scenario declares every parameter once (anchors: at least two), one "
                                  "version, each row with rationale, source and owner.")])
-def power_assumptions_mart(warehouse: Warehouse) -> dg.MaterializeResult:
+def power_assumptions_mart(catalog: CatalogResource, warehouse: Warehouse) -> dg.MaterializeResult:
     """The versioned scenario assumptions behind marts.datacenter_power_vs_grid (catalog/power_assumptions.csv):
     which published figures each scenario passes through, the interpolation rule between them (constant annual
     growth), load factor, hours per year, the US electricity measure and the growth of non-datacenter use, each
     with rationale, source and owner. Change the CSV and its version to change a scenario."""
-    assumptions = datacenter_power.load_assumptions()
+    assumptions = datacenter_power.load_assumptions(catalog.file("power_assumptions.csv"))
     report = validate(PowerAssumptions, assumptions)
     _write(warehouse, "marts.power_assumptions", assumptions, report)
     return dg.MaterializeResult(
@@ -177,7 +171,8 @@ def power_assumptions_mart(warehouse: Warehouse) -> dg.MaterializeResult:
                                  "Shares within 0-100; every row carries an assumption version that exists in "
                                  "marts.power_assumptions; GW = TWh * 1000 / hours, peak = average / load "
                                  "factor; one row per year and scenario.")])
-def datacenter_power_vs_grid_mart(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+def datacenter_power_vs_grid_mart(context: dg.AssetExecutionContext, catalog: CatalogResource,
+                                  warehouse: Warehouse) -> dg.MaterializeResult:
     """US datacenter electricity against the grid, per year and scenario (claim C10).
 
     Datacenter TWh: published anchors (LBNL 2024 for 2014/2018/2023 and 2028 low/high; IEA 2025 for 2024/2030),
@@ -187,7 +182,7 @@ def datacenter_power_vs_grid_mart(context: dg.AssetExecutionContext, warehouse: 
     price as the price signal. Every row carries the assumption version and the citation of its figures.
     """
     assumptions = warehouse.read("marts.power_assumptions")
-    ref = reference_dir()
+    ref = catalog.reference_dir()
     mart = datacenter_power.datacenter_power_vs_grid(
         assumptions, load_reference("datacenter_electricity_us", ref), load_reference("us_electricity_annual", ref),
         load_reference("us_generating_capacity", ref), load_reference("interconnection_queue", ref),
@@ -232,14 +227,14 @@ def datacenter_power_by_year_mart(warehouse: Warehouse) -> dg.MaterializeResult:
           deps=[STAGING_OBSERVATIONS], tags={"layer": "marts", "claim": "C10"},
           **_COMMON, check_specs=[_blocking("power_context_is_valid", POWER_CONTEXT_MONTHLY,
                                             "One row per month; fits its model.")])
-def power_context_monthly_mart(warehouse: Warehouse) -> dg.MaterializeResult:
+def power_context_monthly_mart(catalog: CatalogResource, warehouse: Warehouse) -> dg.MaterializeResult:
     """Monthly context for claim C10 from 2014-01: Census private construction put in place for data centers vs
     manufacturing ($ billions SAAR, nominal), electric power output (IPG2211S), electricity CPI (CUSR0000SEHF01)
     and its 12-month change, average electricity price (APU000072610), and employment in computing
     infrastructure and data processing (CES5051800001)."""
     ids = list(datacenter_power.CONTEXT_SERIES)
     staging = warehouse.read("staging.observations", f"WHERE series_id IN ({', '.join('?' * len(ids))})", ids)
-    census = load_reference(gdp_ex_ai.CENSUS_TABLE, reference_dir())
+    census = load_reference(gdp_ex_ai.CENSUS_TABLE, catalog.reference_dir())
     context_table = datacenter_power.power_context_monthly(staging, census)
     report = validate(PowerContextMonthly, context_table)
     _write(warehouse, "marts.power_context_monthly", context_table, report)

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import dagster as dg
 
+from macro_pipeline import settings
 from macro_pipeline.defs.resources import CatalogResource
 from macro_pipeline.sources import ObservationSource
 from macro_pipeline.sources.fred_api import DEFAULT_ROOT_URL, FredApiSource
 
 LIVE_REFRESH_JOB_NAME = "live_refresh_job"
-FRED_API_KEY_ENV = "FRED_API_KEY"
-SOURCE_ENV = "MACRO_PIPELINE_SOURCE"
-FRED_ROOT_URL_ENV = "MACRO_PIPELINE_FRED_ROOT_URL"
 # the sensor looks this far back on its first tick; later ticks start at the cursor
 FIRST_TICK_LOOKBACK = dt.timedelta(days=1)
 
@@ -22,16 +19,8 @@ FIRST_TICK_LOOKBACK = dt.timedelta(days=1)
 def fred_source_from_env() -> FredApiSource:
     """The FRED API source: key from FRED_API_KEY (resolved by Dagster when a run starts, never stored in code
     or shown in the UI), API root from MACRO_PIPELINE_FRED_ROOT_URL (default FRED's own)."""
-    return FredApiSource(api_key=dg.EnvVar(FRED_API_KEY_ENV),
-                         root_url=os.environ.get(FRED_ROOT_URL_ENV) or DEFAULT_ROOT_URL)
-
-
-def source_kind_from_env() -> str:
-    """'fred' or 'snapshot' from MACRO_PIPELINE_SOURCE (default snapshot); anything else is a configuration error."""
-    kind = (os.environ.get(SOURCE_ENV) or "snapshot").strip().lower()
-    if kind not in ("fred", "snapshot"):
-        raise ValueError(f"{SOURCE_ENV} must be 'fred' or 'snapshot', not {kind!r}")
-    return kind
+    return FredApiSource(api_key=dg.EnvVar(settings.FRED_API_KEY_ENV),
+                         root_url=settings.fred_root_url(DEFAULT_ROOT_URL))
 
 
 live_refresh_job = dg.define_asset_job(
@@ -63,7 +52,7 @@ def fred_updates_sensor(context: dg.SensorEvaluationContext, source: Observation
                         catalog: CatalogResource) -> dg.SensorResult | dg.SkipReason:
     if not isinstance(source, FredApiSource):
         return dg.SkipReason(f"the configured source is {type(source).__name__}, not the FRED API "
-                             f"(set {SOURCE_ENV}=fred)")
+                             f"(set {settings.SOURCE_ENV}=fred)")
     now = dt.datetime.now(dt.UTC)
     since = _cursor_time(context.cursor) or now - FIRST_TICK_LOOKBACK
     if _refresh_in_flight(context.instance):

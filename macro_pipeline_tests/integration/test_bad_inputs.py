@@ -9,6 +9,7 @@ import pytest
 
 from macro_pipeline_tests.support import (
     copy_catalog,
+    copy_reference,
     query,
     read_series,
     run_pipeline,
@@ -17,7 +18,7 @@ from macro_pipeline_tests.support import (
     write_series,
 )
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.reliability]
 
 
 def _replace_line(snapshot: Path, series_id: str, date: str, new_line: str) -> None:
@@ -30,61 +31,89 @@ def _append_line(snapshot: Path, series_id: str, line: str) -> None:
     write_series(snapshot, series_id, read_series(snapshot, series_id).rstrip("\n") + "\n" + line + "\n")
 
 
-def missing_file(snapshot: Path, catalog: Path) -> None:
+def missing_file(snapshot: Path, catalog: Path, reference: Path) -> None:
     (snapshot / "series" / "UNRATE.csv").unlink()
 
 
-def wrong_header(snapshot: Path, catalog: Path) -> None:
+def wrong_header(snapshot: Path, catalog: Path, reference: Path) -> None:
     write_series(snapshot, "UNRATE", read_series(snapshot, "UNRATE").replace("date,value", "DATE,UNRATE", 1))
 
 
-def extra_column(snapshot: Path, catalog: Path) -> None:
+def extra_column(snapshot: Path, catalog: Path, reference: Path) -> None:
     _replace_line(snapshot, "UNRATE", "2020-04-01", "2020-04-01,14.8,oops")
 
 
-def duplicate_dates(snapshot: Path, catalog: Path) -> None:
-    _append_line(snapshot, "UNRATE", "2020-04-01,14.9")
+def duplicate_dates(snapshot: Path, catalog: Path, reference: Path) -> None:
+    _replace_line(snapshot, "UNRATE", "2020-04-01", "2020-04-01,14.8\n2020-04-01,14.9")
 
 
-def non_numeric_value(snapshot: Path, catalog: Path) -> None:
+def unsorted_dates(snapshot: Path, catalog: Path, reference: Path) -> None:
+    _replace_line(snapshot, "UNRATE", "2020-04-01", "2020-05-01,13.3\n2020-04-01,14.8")
+    _replace_line(snapshot, "UNRATE", "2020-05-01", "2020-06-01,11.1")
+
+
+def infinite_value(snapshot: Path, catalog: Path, reference: Path) -> None:
+    _replace_line(snapshot, "UNRATE", "2020-04-01", "2020-04-01,inf")
+
+
+def unit_change_mid_series(snapshot: Path, catalog: Path, reference: Path) -> None:
+    # CPI from 2024 on in thousandths of an index point: still inside the index range, a x1000 jump
+    text = read_series(snapshot, "CPIAUCSL")
+    lines = [f"{d},{float(v) * 1000:.1f}" if d >= "2024-01-01" and v else f"{d},{v}"
+             for d, v in (line.split(",") for line in text.strip().splitlines()[1:])]
+    write_series(snapshot, "CPIAUCSL", "date,value\n" + "\n".join(lines) + "\n")
+
+
+def reference_without_citation(snapshot: Path, catalog: Path, reference: Path) -> None:
+    table = reference / "datacenter_electricity_us.csv"
+    text = table.read_text()
+    table.write_text(text.replace("https://rtoinsider.com/94520-berkeley-lab-data-centers-us-power-2028", "", 1))
+
+
+def assumption_out_of_range(snapshot: Path, catalog: Path, reference: Path) -> None:
+    assumptions = catalog / "power_assumptions.csv"
+    assumptions.write_text(assumptions.read_text().replace("lbnl_2028_low,load_factor,,0.5,", "lbnl_2028_low,load_factor,,1.7,", 1))
+
+
+def non_numeric_value(snapshot: Path, catalog: Path, reference: Path) -> None:
     _replace_line(snapshot, "UNRATE", "2020-04-01", "2020-04-01,14.8%")
 
 
-def nan_value(snapshot: Path, catalog: Path) -> None:
+def nan_value(snapshot: Path, catalog: Path, reference: Path) -> None:
     _replace_line(snapshot, "UNRATE", "2020-04-01", "2020-04-01,NaN")
 
 
-def out_of_range_value(snapshot: Path, catalog: Path) -> None:
+def out_of_range_value(snapshot: Path, catalog: Path, reference: Path) -> None:
     _replace_line(snapshot, "UNRATE", "2020-04-01", "2020-04-01,148.0")
 
 
-def off_frequency_date(snapshot: Path, catalog: Path) -> None:
+def off_frequency_date(snapshot: Path, catalog: Path, reference: Path) -> None:
     _replace_line(snapshot, "UNRATE", "2020-04-01", "2020-04-15,14.8")
 
 
-def future_date(snapshot: Path, catalog: Path) -> None:
+def future_date(snapshot: Path, catalog: Path, reference: Path) -> None:
     _append_line(snapshot, "UNRATE", "2027-01-01,4.4")
 
 
-def empty_file(snapshot: Path, catalog: Path) -> None:
+def empty_file(snapshot: Path, catalog: Path, reference: Path) -> None:
     write_series(snapshot, "UNRATE", "")
 
 
-def checksum_mismatch(snapshot: Path, catalog: Path) -> None:
+def checksum_mismatch(snapshot: Path, catalog: Path, reference: Path) -> None:
     write_series(snapshot, "UNRATE", read_series(snapshot, "UNRATE").replace("2020-04-01,14.8", "2020-04-01,4.8"),
                  update_manifest=False)
 
 
-def row_count_mismatch(snapshot: Path, catalog: Path) -> None:
+def row_count_mismatch(snapshot: Path, catalog: Path, reference: Path) -> None:
     set_manifest(snapshot, "UNRATE", rows="900")
 
 
-def invalid_catalog_id(snapshot: Path, catalog: Path) -> None:
+def invalid_catalog_id(snapshot: Path, catalog: Path, reference: Path) -> None:
     series = catalog / "series.csv"
     series.write_text(series.read_text().replace("\nUNRATE,", "\nUNRATE;DROP TABLE raw.observations,", 1))
 
 
-def unknown_catalog_unit(snapshot: Path, catalog: Path) -> None:
+def unknown_catalog_unit(snapshot: Path, catalog: Path, reference: Path) -> None:
     series = catalog / "series.csv"
     lines = series.read_text().splitlines(keepends=True)
     lines = [line.replace(",pct,1,M,", ",percent_of_nothing,1,M,") if line.startswith("UNRATE,") else line
@@ -93,12 +122,17 @@ def unknown_catalog_unit(snapshot: Path, catalog: Path) -> None:
 
 
 # (break the input, words the error must contain)
-CASES: dict[str, tuple[Callable[[Path, Path], None], list[str]]] = {
+CASES: dict[str, tuple[Callable[[Path, Path, Path], None], list[str]]] = {
     "missing series file": (missing_file, ["UNRATE", "missing"]),
     "wrong header": (wrong_header, ["UNRATE", "header", "UNRATE']"]),
     "extra column": (extra_column, ["UNRATE", "two-column"]),
     "duplicate dates": (duplicate_dates, ["UNRATE", "2020-04-01", "unique"]),
+    "dates out of order": (unsorted_dates, ["UNRATE", "line 870", "out of order"]),
     "non-numeric value": (non_numeric_value, ["UNRATE", "line 869", "14.8%"]),
+    "infinite value": (infinite_value, ["UNRATE", "2020-04-01", "finite"]),
+    "unit change x1000 mid-series": (unit_change_mid_series, ["CPIAUCSL", "2024-01-01", "max_step_ratio"]),
+    "reference table without a citation": (reference_without_citation, ["datacenter_electricity_us", "url"]),
+    "scenario assumption out of range": (assumption_out_of_range, ["power_assumptions.csv", "load_factor"]),
     "NaN value": (nan_value, ["UNRATE", "2020-04-01", "finite"]),
     "out-of-range value": (out_of_range_value, ["UNRATE", "2020-04-01", "plausible range"]),
     "date off the frequency": (off_frequency_date, ["UNRATE", "2020-04-15", "frequency"]),
@@ -116,12 +150,13 @@ def test_bad_input_fails_clearly_and_keeps_the_published_file(case: str, publish
                                                               snapshot_dir: Path, tmp_path: Path) -> None:
     break_input, expected_words = CASES[case]
     catalog_dir = copy_catalog(tmp_path / "catalog")
+    reference_dir = copy_reference(tmp_path / "reference")
     published_sha = sha256_file(published_once)
     working = data_dir / "work" / "pipeline.duckdb"
     raw_before = query(working, "SELECT count(*), sum(hash(series_id, date, value)) FROM raw.observations")
 
-    break_input(snapshot_dir, catalog_dir)
-    outcome = run_pipeline(data_dir, snapshot_dir, catalog_dir)
+    break_input(snapshot_dir, catalog_dir, reference_dir)
+    outcome = run_pipeline(data_dir, snapshot_dir, catalog_dir, reference_dir)
 
     assert not outcome.success
     for word in expected_words:
@@ -133,7 +168,7 @@ def test_bad_input_fails_clearly_and_keeps_the_published_file(case: str, publish
 
 def test_the_error_lists_every_broken_series_at_once(published_once: Path, data_dir: Path,
                                                      snapshot_dir: Path) -> None:
-    non_numeric_value(snapshot_dir, Path())
+    non_numeric_value(snapshot_dir, Path(), Path())
     _replace_line(snapshot_dir, "CPIAUCSL", "2020-04-01", "2020-04-01,n/a")
     outcome = run_pipeline(data_dir, snapshot_dir)
     assert not outcome.success
@@ -144,7 +179,7 @@ def test_the_error_lists_every_broken_series_at_once(published_once: Path, data_
 def test_fixing_the_input_lets_the_next_run_publish(published_once: Path, data_dir: Path,
                                                     snapshot_dir: Path) -> None:
     good = read_series(snapshot_dir, "UNRATE")
-    out_of_range_value(snapshot_dir, Path())
+    out_of_range_value(snapshot_dir, Path(), Path())
     assert not run_pipeline(data_dir, snapshot_dir).success
     write_series(snapshot_dir, "UNRATE", good)
     outcome = run_pipeline(data_dir, snapshot_dir)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 
+from macro_pipeline import settings
 from macro_pipeline.catalog import load_catalog
 from macro_pipeline.defs import live
 from macro_pipeline.defs.resources import CatalogResource
@@ -158,9 +159,9 @@ def test_sensor_skips_when_the_source_is_the_snapshot():
 # --- configuration from the environment ---------------------------------------------------------------------
 
 def test_fred_source_from_env_reads_the_root_url_and_leaves_the_key_to_dagster(monkeypatch):
-    monkeypatch.delenv(live.FRED_ROOT_URL_ENV, raising=False)
+    monkeypatch.delenv(settings.FRED_ROOT_URL_ENV, raising=False)
     assert live.fred_source_from_env().root_url == DEFAULT_ROOT_URL
-    monkeypatch.setenv(live.FRED_ROOT_URL_ENV, "http://127.0.0.1:8080/fred")
+    monkeypatch.setenv(settings.FRED_ROOT_URL_ENV, "http://127.0.0.1:8080/fred")
     source = live.fred_source_from_env()
     assert source.root_url == "http://127.0.0.1:8080/fred"
     # an EnvVar: the name is configured, the value is read by Dagster when a run starts
@@ -169,15 +170,15 @@ def test_fred_source_from_env_reads_the_root_url_and_leaves_the_key_to_dagster(m
 
 @pytest.mark.parametrize(("value", "kind"), [(None, "snapshot"), ("fred", "fred"), (" FRED ", "fred"),
                                               ("snapshot", "snapshot")])
-def test_source_kind_from_env(monkeypatch, value, kind):
+def test_source_kind_from_the_environment(monkeypatch, value, kind):
     if value is None:
-        monkeypatch.delenv(live.SOURCE_ENV, raising=False)
+        monkeypatch.delenv(settings.SOURCE_ENV, raising=False)
     else:
-        monkeypatch.setenv(live.SOURCE_ENV, value)
-    assert live.source_kind_from_env() == kind
+        monkeypatch.setenv(settings.SOURCE_ENV, value)
+    assert settings.source_kind() == kind
 
 
 def test_an_unknown_source_kind_is_refused(monkeypatch):
-    monkeypatch.setenv(live.SOURCE_ENV, "alfred")
+    monkeypatch.setenv(settings.SOURCE_ENV, "alfred")
     with pytest.raises(ValueError, match="MACRO_PIPELINE_SOURCE"):
-        live.source_kind_from_env()
+        settings.source_kind()
