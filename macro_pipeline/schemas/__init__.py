@@ -101,6 +101,13 @@ def columns_of(model: type[pa.DataFrameModel]) -> list[Column]:
     return out
 
 
+def _indicator_marts() -> tuple[str, ...]:
+    """The marts the indicator catalog (catalog/indicators.csv) reads from."""
+    from macro_pipeline.catalog import load_catalog
+
+    return tuple(sorted(set(load_catalog().indicators["source_table"].to_list())))
+
+
 TABLES: tuple[TableSpec, ...] = (
     TableSpec("catalog.series", CatalogSeries, "one row per series", ("raw.observations",)),
     TableSpec("catalog.claims", CatalogClaims, "one row per claim of the thesis", ()),
@@ -120,7 +127,7 @@ TABLES: tuple[TableSpec, ...] = (
     TableSpec("marts.datacenter_power_by_year", DatacenterPowerByYear, "(year)",
               ("marts.datacenter_power_vs_grid",)),
     TableSpec("marts.power_context_monthly", PowerContextMonthly, "(month)", ("staging.observations",)),
-    TableSpec("published.indicators", Indicators, "(indicator_id, date)", ("marts.net_liquidity",)),
+    TableSpec("published.indicators", Indicators, "(indicator_id, date)", _indicator_marts()),
     TableSpec("meta.runs", Runs, "one row per publish", ()),
 )
 TABLES_BY_NAME = {t.name: t for t in TABLES}

@@ -14,8 +14,9 @@ def _fred(description: str, unit: str | None = None) -> dict:
     return {"description": description, "metadata": {"unit": unit, "source": "the series' publisher, via FRED"}}
 
 
-class Delivery(pa.DataFrameModel):
-    """Observations as a source delivered them in one run, before they are merged into raw.observations."""
+class _ObservationColumns(pa.DataFrameModel):
+    """The columns a delivery and the raw store share. It declares no checks: pandera (0.35) loses a check's
+    name when a subclass builds its schema from the parent's checks, so checks live only in leaf models."""
 
     series_id: str = pa.Field(str_matches=SERIES_ID_PATTERN, **_fred("FRED series id"))
     date: pl.Date = pa.Field(**_fred("observation date (a month, quarter or year is dated on its first day)"))
@@ -23,6 +24,10 @@ class Delivery(pa.DataFrameModel):
                                                    "source publishes no value ('.' on FRED)", "see catalog.series"))
     realtime_start: pl.Date = pa.Field(**_fred("first day this value was the known one (the vintage date)"))
     realtime_end: pl.Date = pa.Field(**_fred(f"last day this value was the known one; {OPEN_END} while current"))
+
+
+class Delivery(_ObservationColumns):
+    """Observations as a source delivered them in one run, before they are merged into raw.observations."""
 
     class Config:
         description = "One source delivery: unique per (series_id, date, realtime_start), values finite or null."
@@ -37,7 +42,7 @@ class Delivery(pa.DataFrameModel):
         return data.lazyframe.select(pl.col("realtime_start") <= pl.col("realtime_end"))
 
 
-class RawObservations(Delivery):
+class RawObservations(_ObservationColumns):
     """Every observation of every catalog series, with every vintage seen (bitemporal). A changed value is a new
     row with a later realtime_start, never an overwrite; raw.observations_latest gives the current vintage and
     raw.observations_as_of(D) the series as known on date D."""

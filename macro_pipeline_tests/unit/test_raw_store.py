@@ -136,7 +136,7 @@ def test_stored_summary(con):
     merge_delivery(con, deliver("GDP", FIRST, V1), "v1", LOADED)
     merge_delivery(con, deliver("GDP", "2020-01-01,1.5\n", V2), "v2", LOADED)
     merge_delivery(con, deliver("UNRATE", "2020-01-01,3.5\n", V1), "v1", LOADED)
-    assert stored_summary(con).rows() == [("GDP", V2, 4, None), ("UNRATE", V1, 1, None)]
+    assert stored_summary(con).rows() == [("GDP", V2, 4, dt.date(2020, 7, 1), None), ("UNRATE", V1, 1, dt.date(2020, 1, 1), None)]
 
 
 def test_an_older_vintage_never_leaves_two_open_rows(con):

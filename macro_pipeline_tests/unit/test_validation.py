@@ -94,3 +94,27 @@ def test_report_for_a_model_without_series_id():
     assert report.failures.rows() == [(dt.date(2026, 1, 14), "x", "greater_than_or_equal_to(0)")]
     assert report.series_ids() == []
     assert report.summary().startswith("Weekly: 1 failing row checks: greater_than_or_equal_to(0) (1 rows).")
+
+
+def test_check_names_survive_any_order_of_schema_building():
+    """pandera 0.35 drops a check's declared name when a subclass reuses its parent's checks; our models keep
+    checks in leaf classes only. Build every model in a fresh process, subclasses first, and read the names."""
+    import subprocess
+    import sys
+
+    script = (
+        "import inspect, pandera.polars as pa, macro_pipeline.schemas as s\n"
+        "import macro_pipeline.schemas.raw, macro_pipeline.schemas.staging\n"
+        "models = {m for mod in (s, s.raw, s.staging) for _, m in inspect.getmembers(mod, inspect.isclass)\n"
+        "          if issubclass(m, pa.DataFrameModel) and m is not pa.DataFrameModel}\n"
+        "for m in sorted(models, key=lambda m: -len(m.__mro__)):\n"
+        "    m.to_schema()\n"
+        "for m in sorted(models, key=lambda m: m.__name__):\n"
+        "    for c in m.to_schema().checks:\n"
+        "        print(m.__name__, '|', c.name)\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    names = [line.split(" | ", 1) for line in out.strip().splitlines()]
+    assert ["Delivery", "value is finite or null"] in names
+    assert ["StagingValidation", "date fits the series' frequency"] in names
+    # every declared check name is a phrase; a bare function name means pandera lost it
+    assert [n for n in names if " " not in n[1]] == []
