@@ -96,6 +96,8 @@ def gdp_ex_ai_mart(context: dg.AssetExecutionContext, catalog: CatalogResource,
     return dg.MaterializeResult(
         metadata={**table_metadata("marts.gdp_ex_ai", mart, "quarter", units="percent and percentage points, SAAR"),
                   "written": report.ok, "definition_version": definitions["definition_version"][0],
+                  "definitions_with_insufficient_data": ", ".join(
+                      sorted(set(definitions["definition"]) - set(mart["definition"]))) or "(none)",
                   "latest_quarters_broad": dg.MetadataValue.md(markdown_table(broad, 8)),
                   "bea_reproduction": dg.MetadataValue.md(markdown_table(by_series, 10))},
         check_results=[

@@ -44,8 +44,9 @@ def catalog_series(catalog: CatalogResource, warehouse: Warehouse) -> dg.Materia
     outcomes = warehouse.read("raw.fetch_log")
     table = series_table(facts.series, latest, outcomes)
     report = validate(CatalogSeries, table)
+    # a series the source delivered must have data; missing and failed ones are flagged, not fatal
     empty_delivered = table.filter((pl.col("n_obs") == 0) & pl.col("series_id").is_in(
-        outcomes.filter(pl.col("status") != "missing")["series_id"].implode()))
+        outcomes.filter(pl.col("status").is_in(["fetched", "unchanged"]))["series_id"].implode()))
     warehouse.replace("catalog.series", table)
     missing = table.filter(pl.col("status") != "loaded")
     passed = report.ok and empty_delivered.is_empty()

@@ -286,12 +286,18 @@ def gdp_ex_ai(observations: pl.DataFrame, definitions: pl.DataFrame, census: pl.
     obs = select_vintage(observations, as_of, first_release)
     headline = _headline(obs, series_catalog)
     # the GDP price index deflates census components only (it needs the base year's four quarters)
-    price_index = (gdp_price_index(headline.select("date", "gdp_nominal"),
-                                   headline.select("date", "gdp_growth_saar_pct"))
-                   if (definitions["input_kind"] != "nipa").any() else None)
+    price_index = None
+    if (definitions["input_kind"] != "nipa").any():
+        try:
+            price_index = gdp_price_index(headline.select("date", "gdp_nominal"),
+                                          headline.select("date", "gdp_growth_saar_pct"))
+        except ValueError:
+            price_index = None  # GDP missing or cut short: the census definitions have insufficient data
     vintage = obs.group_by("series_id").agg(pl.col("realtime_start").max().alias("vintage"))
     out = []
     for (name,), components in definitions.group_by("definition", maintain_order=True):
+        if price_index is None and (components["input_kind"] != "nipa").any():
+            continue  # insufficient data: no rows rather than a guess
         parts = [_component(row, obs, headline, price_index, census, series_catalog)
                  for row in components.iter_rows(named=True)]
         frame = _combine_components(name, components, parts, headline, notes, vintage)
