@@ -7,7 +7,7 @@ from macro_pipeline.defs.metadata import check_result, definition_metadata, mark
 from macro_pipeline.defs.resources import CatalogResource
 from macro_pipeline.defs.staging import STAGING_OBSERVATIONS
 from macro_pipeline.reference import load_reference
-from macro_pipeline.schemas.gdp import GdpExAi, GdpExAiByQuarter, GdpExAiPeriods
+from macro_pipeline.schemas.gdp import GdpExAi, GdpExAiByQuarter, GdpExAiPeriods, GdpExAiRevisions
 from macro_pipeline.schemas.power import (DatacenterPowerByYear, DatacenterPowerVsGrid, PowerAssumptions,
                                           PowerContextMonthly)
 from macro_pipeline.transforms import datacenter_power, gdp_ex_ai
@@ -17,6 +17,7 @@ from macro_pipeline.warehouse import Warehouse
 GDP_EX_AI = dg.AssetKey(["marts", "gdp_ex_ai"])
 GDP_EX_AI_PERIODS = dg.AssetKey(["marts", "gdp_ex_ai_periods"])
 GDP_EX_AI_BY_QUARTER = dg.AssetKey(["marts", "gdp_ex_ai_by_quarter"])
+GDP_EX_AI_REVISIONS = dg.AssetKey(["marts", "gdp_ex_ai_revisions"])
 POWER_ASSUMPTIONS = dg.AssetKey(["marts", "power_assumptions"])
 DATACENTER_POWER = dg.AssetKey(["marts", "datacenter_power_vs_grid"])
 DATACENTER_POWER_BY_YEAR = dg.AssetKey(["marts", "datacenter_power_by_year"])
@@ -140,6 +141,31 @@ def gdp_ex_ai_by_quarter_mart(warehouse: Warehouse) -> dg.MaterializeResult:
     return dg.MaterializeResult(
         metadata={**table_metadata("marts.gdp_ex_ai_by_quarter", wide, "quarter", units="percent, SAAR"),
                   "written": report.ok},
+        check_results=[check_result(report)])
+
+
+@dg.asset(key=GDP_EX_AI_REVISIONS, metadata=definition_metadata("marts.gdp_ex_ai_revisions"),
+          deps=[GDP_EX_AI], tags={"layer": "marts", "claim": "C6"}, **_COMMON,
+          check_specs=[_blocking("gdp_ex_ai_revisions_are_valid", GDP_EX_AI_REVISIONS,
+                                 "One row per quarter and definition; fits its model.")])
+def gdp_ex_ai_revisions_mart(catalog: CatalogResource, warehouse: Warehouse) -> dg.MaterializeResult:
+    """Real GDP growth excluding AI investment as first published vs latest (claim C6): marts.gdp_ex_ai's method
+    applied to the first vintage of every input the warehouse holds and to the latest. With the live FRED path
+    and its vintage fetch, the first vintage is FRED's first release; with the embedded snapshot (one vintage)
+    both sides agree."""
+    facts = catalog.load()
+    definitions = gdp_ex_ai.load_definitions(catalog.file("ai_investment_definitions.csv"))
+    ids = gdp_ex_ai.input_series(definitions)
+    raw = warehouse.read("raw.observations", f"WHERE series_id IN ({', '.join('?' * len(ids))})", ids)
+    census = load_reference(gdp_ex_ai.CENSUS_TABLE, catalog.reference_dir())
+    revisions = gdp_ex_ai.gdp_ex_ai_revisions(raw, definitions, census, _release_notes(warehouse), facts.series)
+    report = validate(GdpExAiRevisions, revisions)
+    _write(warehouse, "marts.gdp_ex_ai_revisions", revisions, report)
+    vintages = raw.group_by("series_id").agg(pl.col("realtime_start").n_unique().alias("n"))["n"]
+    return dg.MaterializeResult(
+        metadata={**table_metadata("marts.gdp_ex_ai_revisions", revisions, "quarter", units="percent, SAAR"),
+                  "written": report.ok, "revised_rows": int(revisions["revised"].sum()),
+                  "most_vintages_of_an_input": int(vintages.max()) if vintages.len() else 0},
         check_results=[check_result(report)])
 
 

@@ -13,7 +13,7 @@ import pandera.polars as pa
 import polars as pl
 
 from macro_pipeline.schemas.catalog import CatalogClaims, CatalogSeries, CatalogTables
-from macro_pipeline.schemas.gdp import GdpExAi, GdpExAiByQuarter, GdpExAiPeriods
+from macro_pipeline.schemas.gdp import GdpExAi, GdpExAiByQuarter, GdpExAiPeriods, GdpExAiRevisions
 from macro_pipeline.schemas.marts import NetLiquidity
 from macro_pipeline.schemas.meta import Runs
 from macro_pipeline.schemas.power import (DatacenterPowerByYear, DatacenterPowerVsGrid, PowerAssumptions,
@@ -121,6 +121,7 @@ TABLES: tuple[TableSpec, ...] = (
     TableSpec("marts.gdp_ex_ai_periods", GdpExAiPeriods, "(period_type, period_start, definition)",
               ("marts.gdp_ex_ai",)),
     TableSpec("marts.gdp_ex_ai_by_quarter", GdpExAiByQuarter, "(quarter)", ("marts.gdp_ex_ai",)),
+    TableSpec("marts.gdp_ex_ai_revisions", GdpExAiRevisions, "(quarter, definition)", ("raw.observations",)),
     TableSpec("marts.power_assumptions", PowerAssumptions, "(assumption_version, scenario, parameter, year)", ()),
     TableSpec("marts.datacenter_power_vs_grid", DatacenterPowerVsGrid, "(year, scenario)",
               ("marts.power_assumptions",)),

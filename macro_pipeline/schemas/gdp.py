@@ -206,3 +206,39 @@ class GdpExAiByQuarter(pa.DataFrameModel):
         description = ("Real GDP growth excluding AI-related investment (claim C6), one row per quarter with the "
                        "narrow, broad and broad_plus_datacenters definitions side by side (from marts.gdp_ex_ai).")
         unique = ["quarter"]
+
+
+def _vintage_field(what: str, unit: str, vintage: str, nullable: bool = True) -> object:
+    return _f(f"{what}, {vintage}", unit, "raw.observations (every vintage) via marts.gdp_ex_ai's method",
+              nullable=nullable)
+
+
+class GdpExAiRevisions(pa.DataFrameModel):
+    """marts.gdp_ex_ai computed twice: from the first vintage of every input the warehouse holds ("as first
+    published"; with the live FRED vintage fetch, FRED's first release) and from the latest, per quarter and
+    definition. With the embedded snapshot every input has one vintage, so both sides agree and revised is
+    false."""
+
+    quarter: pl.Date = _f("quarter (first day)", "date", _HEADLINE, nullable=False)
+    definition: str = pa.Field(isin=_DEFINITIONS, description="definition of AI investment",
+                               metadata={"unit": "text", "source": _DEFS})
+    real_gdp_growth_first_published_saar_pct: float = _vintage_field("real GDP growth", _PCT_SAAR, "first vintage")
+    real_gdp_growth_latest_saar_pct: float = _vintage_field("real GDP growth", _PCT_SAAR, "latest vintage")
+    ai_contribution_first_published_pp: float = _vintage_field("AI contribution", _PP_SAAR, "first vintage")
+    ai_contribution_latest_pp: float = _vintage_field("AI contribution", _PP_SAAR, "latest vintage")
+    gdp_growth_ex_ai_first_published_saar_pct: float = _vintage_field("real GDP growth excluding AI", _PCT_SAAR,
+                                                                      "first vintage")
+    gdp_growth_ex_ai_latest_saar_pct: float = _vintage_field("real GDP growth excluding AI", _PCT_SAAR,
+                                                             "latest vintage")
+    ex_ai_growth_revision_pp: float = _f("latest minus first-published ex-AI growth", "percentage points",
+                                         "computed")
+    first_published_inputs_as_of: pl.Date = _f("latest vintage date among the first-vintage inputs", "date",
+                                               "raw.observations")
+    latest_inputs_as_of: pl.Date = _f("latest vintage date among the latest inputs", "date", "raw.observations")
+    revised: bool = _f("whether revisions changed ex-AI growth (or the quarter exists in one vintage only)",
+                       "boolean", "computed", nullable=False)
+
+    class Config:
+        description = ("Real GDP growth excluding AI investment as first published vs latest, per quarter and "
+                       "definition (claim C6): how revisions changed the story.")
+        unique = ["quarter", "definition"]

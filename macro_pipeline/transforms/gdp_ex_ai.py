@@ -34,7 +34,7 @@ from pathlib import Path
 
 import polars as pl
 
-from macro_pipeline.schemas.gdp import GdpExAi, GdpExAiByQuarter, GdpExAiPeriods
+from macro_pipeline.schemas.gdp import GdpExAi, GdpExAiByQuarter, GdpExAiPeriods, GdpExAiRevisions
 
 GDP_NOMINAL = "GDP"
 GDP_GROWTH = "A191RL1Q225SBEA"
@@ -486,3 +486,36 @@ def gdp_ex_ai_by_quarter(mart: pl.DataFrame) -> pl.DataFrame:
             pl.col("ex_ai_level_gap_pct").alias(f"ex_ai_level_gap_{name}_pct"))
         frame = frame.join(part, on="quarter", how="left")
     return frame.select(columns)
+
+
+def gdp_ex_ai_revisions(observations: pl.DataFrame, definitions: pl.DataFrame, census: pl.DataFrame | None = None,
+                        release_notes: dict[str, str] | None = None,
+                        series_catalog: pl.DataFrame | None = None) -> pl.DataFrame:
+    """marts.gdp_ex_ai_revisions: the same quarters computed from the first vintage of every input the
+    warehouse holds and from the latest, side by side, so an analyst sees how revisions changed the story.
+
+    ``observations`` are raw rows with every vintage (series_id, date, value, realtime_start). With only one
+    vintage per input (the embedded snapshot) both sides are equal and ``revised`` is false.
+    """
+    keys = ["quarter", "definition"]
+    values = ["real_gdp_growth_saar_pct", "ai_contribution_pp", "gdp_growth_ex_ai_saar_pct", "inputs_as_of"]
+    latest = gdp_ex_ai(observations, definitions, census, release_notes, series_catalog).select(*keys, *values)
+    first = gdp_ex_ai(observations, definitions, census, release_notes, series_catalog, first_release=True)
+    first = first.select(*keys, *values)
+    both = first.join(latest, on=keys, how="full", coalesce=True, suffix="_latest").rename(
+        {v: f"{v}_first" for v in values})
+    frame = both.select(
+        *keys,
+        pl.col("real_gdp_growth_saar_pct_first").alias("real_gdp_growth_first_published_saar_pct"),
+        pl.col("real_gdp_growth_saar_pct_latest").alias("real_gdp_growth_latest_saar_pct"),
+        pl.col("ai_contribution_pp_first").alias("ai_contribution_first_published_pp"),
+        pl.col("ai_contribution_pp_latest").alias("ai_contribution_latest_pp"),
+        pl.col("gdp_growth_ex_ai_saar_pct_first").alias("gdp_growth_ex_ai_first_published_saar_pct"),
+        pl.col("gdp_growth_ex_ai_saar_pct_latest").alias("gdp_growth_ex_ai_latest_saar_pct"),
+        (pl.col("gdp_growth_ex_ai_saar_pct_latest") - pl.col("gdp_growth_ex_ai_saar_pct_first"))
+        .alias("ex_ai_growth_revision_pp"),
+        pl.col("inputs_as_of_first").alias("first_published_inputs_as_of"),
+        pl.col("inputs_as_of_latest").alias("latest_inputs_as_of"),
+    ).with_columns(
+        (pl.col("ex_ai_growth_revision_pp").abs() > 1e-9).fill_null(True).alias("revised"))
+    return frame.select(list(GdpExAiRevisions.to_schema().columns)).sort("definition", "quarter")

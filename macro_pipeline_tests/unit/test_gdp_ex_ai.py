@@ -316,3 +316,51 @@ def test_broad_plus_datacenters_on_the_real_snapshot():
     # BEA publishes no AI-line contributions in the snapshot: everything is computed and says so
     assert not mart["method"].str.contains("bea_published").any()
     assert mart["input_release"].str.contains("Y034RY2Q224SBEA: not in the source").any()
+
+
+def _snapshot_inputs(definitions: pl.DataFrame) -> pl.DataFrame:
+    from macro_pipeline.transforms.raw import parse_observations_csv
+
+    frames = [parse_observations_csv(sid, (SNAPSHOT / f"{sid}.csv").read_text(), VINTAGE)
+              for sid in g.input_series(definitions) if (SNAPSHOT / f"{sid}.csv").exists()]
+    return pl.concat(frames).select("series_id", "date", "value", "realtime_start")
+
+
+def test_revisions_compare_the_first_vintage_with_the_latest():
+    from macro_pipeline.catalog import load_catalog
+    from macro_pipeline.schemas.gdp import GdpExAiRevisions
+
+    definitions = g.load_definitions().filter(pl.col("input_kind") == "nipa")
+    first = _snapshot_inputs(definitions)
+    # a later vintage revises 2026-Q1 headline growth from 1.6 to 2.0
+    revised = pl.DataFrame({"series_id": ["A191RL1Q225SBEA"], "date": [dt.date(2026, 1, 1)], "value": [2.0],
+                            "realtime_start": [dt.date(2026, 12, 15)]})
+    observations = pl.concat([first, revised])
+    catalog = load_catalog().series
+    table = g.gdp_ex_ai_revisions(observations, definitions, series_catalog=catalog)
+    assert validate(GdpExAiRevisions, table).ok
+    q1 = table.filter((pl.col("quarter") == dt.date(2026, 1, 1)) & (pl.col("definition") == "broad")).row(
+        0, named=True)
+    assert q1["real_gdp_growth_first_published_saar_pct"] == pytest.approx(1.6)
+    assert q1["real_gdp_growth_latest_saar_pct"] == pytest.approx(2.0)
+    assert q1["revised"] and q1["latest_inputs_as_of"] == dt.date(2026, 12, 15)
+    assert q1["first_published_inputs_as_of"] == VINTAGE
+    expected = (q1["real_gdp_growth_latest_saar_pct"] - q1["ai_contribution_latest_pp"]) - \
+        (q1["real_gdp_growth_first_published_saar_pct"] - q1["ai_contribution_first_published_pp"])
+    assert q1["ex_ai_growth_revision_pp"] == pytest.approx(expected)
+    # the first side is exactly the mart as computed before the revision arrived
+    before = g.gdp_ex_ai(first, definitions, series_catalog=catalog).filter(
+        (pl.col("quarter") == dt.date(2026, 1, 1)) & (pl.col("definition") == "broad"))
+    assert q1["gdp_growth_ex_ai_first_published_saar_pct"] == pytest.approx(before["gdp_growth_ex_ai_saar_pct"][0])
+    untouched = table.filter(pl.col("quarter") < dt.date(2025, 10, 1))
+    assert untouched.height > 50 and not untouched["revised"].any()
+
+
+def test_with_one_vintage_nothing_is_revised():
+    from macro_pipeline.catalog import load_catalog
+
+    definitions = g.load_definitions().filter(pl.col("input_kind") == "nipa")
+    table = g.gdp_ex_ai_revisions(_snapshot_inputs(definitions), definitions,
+                                  series_catalog=load_catalog().series)
+    assert table.height > 100 and not table["revised"].any()
+    assert (table["ex_ai_growth_revision_pp"].abs() < 1e-12).all()
