@@ -13,6 +13,7 @@ SNAPSHOT_DIR_ENV = "MACRO_PIPELINE_SNAPSHOT_DIR"
 REFERENCE_DIR_ENV = "MACRO_PIPELINE_REFERENCE_DIR"
 SOURCE_ENV = "MACRO_PIPELINE_SOURCE"
 FRED_ROOT_URL_ENV = "MACRO_PIPELINE_FRED_ROOT_URL"
+FRED_VINTAGES_ENV = "MACRO_PIPELINE_FRED_VINTAGES"
 FRED_API_KEY_ENV = "FRED_API_KEY"  # read by Dagster's EnvVar when a run starts, never here
 PUBLISHED_FILE_NAME = "macro.duckdb"
 
@@ -43,3 +44,11 @@ def source_kind() -> str:
 def fred_root_url(default: str) -> str:
     """FRED API root from MACRO_PIPELINE_FRED_ROOT_URL (a mirror or a test server), else ``default``."""
     return os.environ.get(FRED_ROOT_URL_ENV) or default
+
+
+def fred_vintages() -> bool:
+    """Whether the live source fetches every FRED vintage (MACRO_PIPELINE_FRED_VINTAGES=1) or the latest only."""
+    value = (os.environ.get(FRED_VINTAGES_ENV) or "0").strip().lower()
+    if value not in ("0", "1", "true", "false", "yes", "no"):
+        raise ValueError(f"{FRED_VINTAGES_ENV} must be 1 or 0, not {value!r}")
+    return value in ("1", "true", "yes")
