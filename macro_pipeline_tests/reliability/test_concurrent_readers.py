@@ -35,7 +35,7 @@ READER_LOOP = textwrap.dedent("""
             seen.add(runs)
         except Exception as err:
             errors.append(f"{type(err).__name__}: {err}")
-        time.sleep(0.01)
+        time.sleep(0.05)  # an analyst's pace; tighter loops only starve the two cores the runs need
     print(json.dumps({"seen": sorted(seen), "errors": errors[:20], "n_errors": len(errors), "queries": queries}))
 """)
 
