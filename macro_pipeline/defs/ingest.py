@@ -52,7 +52,7 @@ def raw_observations(context: dg.AssetExecutionContext, catalog: CatalogResource
             merged = merge_delivery(con, observations, delivery.source, loaded_at)
         except VintageConflictError as err:
             raise dg.Failure(description=str(err)) from None
-        stored_rows = con.execute("SELECT count(*) FROM raw.observations").fetchone()[0]
+        stored_rows = con.execute("SELECT count(*) FROM raw.observations").fetchall()[0][0]
     fetch_log = delivery.outcome_frame().with_columns(
         pl.col("series_id").replace_strict(merged.inserted_by_series, default=0, return_dtype=pl.Int64)
         .alias("inserted"),

@@ -13,7 +13,6 @@ from macro_pipeline.defs.staging import STAGING_OBSERVATIONS
 from macro_pipeline.schemas import TABLES, CatalogClaims, CatalogSeries, Indicators, catalog_tables_frame, table
 from macro_pipeline.transforms.catalog_tables import claims_table, series_table
 from macro_pipeline.transforms.indicators import indicator_rows
-from macro_pipeline.transforms.staging import latest_vintage
 from macro_pipeline.transforms.validation import validate
 from macro_pipeline.warehouse import Warehouse, publish_file
 from macro_pipeline.warehouse.publish import RunRecord
@@ -40,7 +39,7 @@ def catalog_series(catalog: CatalogResource, warehouse: Warehouse) -> dg.Materia
     this run's coverage: first and last date, number of observations, and status (loaded, missing: the source
     does not have it, or failed: the last fetch failed and the last good vintage is kept)."""
     facts = catalog.load()
-    latest = latest_vintage(warehouse.read("raw.observations"))
+    latest = warehouse.read_latest()
     outcomes = warehouse.read("raw.fetch_log")
     table = series_table(facts.series, latest, outcomes)
     report = validate(CatalogSeries, table)
@@ -91,7 +90,7 @@ def published_indicators(catalog: CatalogResource, warehouse: Warehouse) -> dg.M
     facts = catalog.load()
     marts = {name: warehouse.read(name) for name in INDICATOR_MARTS}
     with warehouse.connect() as con:
-        as_of = con.execute("SELECT max(realtime_start) FROM staging.observations").fetchone()[0]
+        as_of = con.execute("SELECT max(realtime_start) FROM staging.observations").fetchall()[0][0]
     rows = indicator_rows(facts.indicators, marts, as_of)
     report = validate(Indicators, rows)
     if report.ok:

@@ -5,7 +5,7 @@ import dagster as dg
 from macro_pipeline.defs.ingest import RAW_OBSERVATIONS
 from macro_pipeline.defs.metadata import check_result, definition_metadata, table_metadata
 from macro_pipeline.defs.resources import CatalogResource
-from macro_pipeline.transforms.staging import latest_vintage, stage_observations
+from macro_pipeline.transforms.staging import stage_observations
 from macro_pipeline.warehouse import Warehouse
 
 STAGING_OBSERVATIONS = dg.AssetKey(["staging", "observations"])
@@ -28,7 +28,7 @@ def staging_observations(context: dg.AssetExecutionContext, catalog: CatalogReso
     failed check never leaves half-checked data behind.
     """
     facts = catalog.load()
-    latest = latest_vintage(warehouse.read("raw.observations"))
+    latest = warehouse.read_latest()
     staged, report = stage_observations(latest, facts.series, facts.units)
     if report.ok:
         warehouse.replace("staging.observations", staged)

@@ -1,4 +1,4 @@
-"""From the raw store to staging: the latest vintage of each series, joined with its catalog entry, validated."""
+"""Staging: the latest vintage of each series (selected in DuckDB), joined with its catalog entry, validated."""
 
 from __future__ import annotations
 
@@ -7,13 +7,6 @@ import polars as pl
 from macro_pipeline.schemas import StagingObservations
 from macro_pipeline.schemas.staging import StagingValidation
 from macro_pipeline.transforms.validation import ValidationReport, validate
-
-
-def latest_vintage(raw: pl.DataFrame) -> pl.DataFrame:
-    """One row per (series_id, date): the row with the latest realtime_start."""
-    return (raw.sort("series_id", "date", "realtime_start")
-            .group_by("series_id", "date", maintain_order=True).last()
-            .select("series_id", "date", "value", "realtime_start"))
 
 
 def stage_observations(latest: pl.DataFrame, series_catalog: pl.DataFrame,

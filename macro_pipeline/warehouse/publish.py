@@ -91,7 +91,7 @@ def _build(working: Path, published: Path, build: Path, run: RunRecord) -> dict[
                 continue
             cols = ", ".join(quote_identifier(c) for c in spec.column_names())
             con.execute(f"INSERT INTO {qualified(spec.name)} ({cols}) SELECT {cols} FROM work.{qualified(spec.name)}")
-            row_counts[spec.name] = con.execute(f"SELECT count(*) FROM {qualified(spec.name)}").fetchone()[0]
+            row_counts[spec.name] = con.execute(f"SELECT count(*) FROM {qualified(spec.name)}").fetchall()[0][0]
         row_counts["meta.runs"] = _write_runs(con, has_previous, run, row_counts)
         for stmt in split_statements(load_sql("pipeline/raw_views")):
             con.execute(stmt)
@@ -119,7 +119,7 @@ def _write_runs(con: duckdb.DuckDBPyConnection, has_previous: bool, run: RunReco
         con.execute("INSERT INTO meta.runs SELECT * FROM previous.meta.runs WHERE run_id <> ? ORDER BY started_at",
                     [run.run_id])
     counts = dict(row_counts)
-    counts["meta.runs"] = con.execute("SELECT count(*) FROM meta.runs").fetchone()[0] + 1
+    counts["meta.runs"] = con.execute("SELECT count(*) FROM meta.runs").fetchall()[0][0] + 1
     con.execute(
         "INSERT INTO meta.runs VALUES (?, ?, ?, ?, 'published', map(?::VARCHAR[], ?::BIGINT[]), ?)",
         [run.run_id, run.started_at, dt.datetime.now(dt.UTC).replace(tzinfo=None), run.source,
@@ -132,7 +132,7 @@ def _verify(build: Path, expected: dict[str, int]) -> None:
     con = duckdb.connect(str(build), read_only=True)
     try:
         for spec in _published_specs():
-            got = con.execute(f"SELECT count(*) FROM {qualified(spec.name)}").fetchone()[0]
+            got = con.execute(f"SELECT count(*) FROM {qualified(spec.name)}").fetchall()[0][0]
             if got != expected[spec.name]:
                 raise PublishError(f"{spec.name}: {got} rows in the new file, expected {expected[spec.name]}")
             uncommented = con.execute(

@@ -36,7 +36,7 @@ def merge_delivery(con: duckdb.DuckDBPyConnection, delivery: pl.DataFrame, sourc
                 "the delivery restates stored vintages with other values (a changed value needs a later vintage "
                 f"date): {rows}")
         open_before = con.execute(
-            "SELECT count(*) FROM raw.observations WHERE realtime_end = DATE '9999-12-31'").fetchone()[0]
+            "SELECT count(*) FROM raw.observations WHERE realtime_end = DATE '9999-12-31'").fetchall()[0][0]
         for statement in split_statements(load_sql("pipeline/merge_observations")):
             params = [source, loaded_at] if "$1" in statement else []
             con.execute(statement, params)
@@ -44,7 +44,7 @@ def merge_delivery(con: duckdb.DuckDBPyConnection, delivery: pl.DataFrame, sourc
             "SELECT series_id, count(*) FROM new_observations GROUP BY series_id ORDER BY series_id").fetchall())
         inserted = sum(by_series.values())
         open_after = con.execute(
-            "SELECT count(*) FROM raw.observations WHERE realtime_end = DATE '9999-12-31'").fetchone()[0]
+            "SELECT count(*) FROM raw.observations WHERE realtime_end = DATE '9999-12-31'").fetchall()[0][0]
         con.execute("DROP TABLE new_observations")
         con.unregister("delivery")
         con.commit()

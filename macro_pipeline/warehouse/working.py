@@ -12,7 +12,7 @@ import polars as pl
 
 from macro_pipeline.schemas import TABLES, table
 from macro_pipeline.settings import PUBLISHED_FILE_NAME
-from macro_pipeline.sql import qualified, quote_identifier
+from macro_pipeline.sql import load_sql, qualified, quote_identifier, split_statements
 from macro_pipeline.warehouse.ddl import create_table
 
 
@@ -47,6 +47,13 @@ class Warehouse(dg.ConfigurableResource):
         with self.connect() as con:
             return con.sql(f"SELECT {cols} FROM {qualified(name)} {where}", params=params or None).pl()
 
+    def read_latest(self, where: str = "", params: list | None = None) -> pl.DataFrame:
+        """The latest vintage of every observation (series_id, date, value, realtime_start), selected by DuckDB
+        through the same raw.observations_latest view analysts get: the whole history never enters memory."""
+        with self.connect() as con:
+            return con.sql(f"SELECT series_id, date, value, realtime_start FROM raw.observations_latest {where} "
+                           "ORDER BY series_id, date", params=params or None).pl()
+
     def replace(self, name: str, frame: pl.DataFrame) -> int:
         """Replace a table's rows with ``frame`` (registry column order) in one transaction; returns row count."""
         spec = table(name)
@@ -69,3 +76,9 @@ def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
             continue
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_identifier(spec.schema)}")
         con.execute(create_table(spec))
+    has_views = con.execute("SELECT count(*) FROM duckdb_views() WHERE schema_name = 'raw' "
+                            "AND view_name = 'observations_latest'").fetchall()[0][0]
+    if not has_views:
+        # the raw layer's view and as-of macro, exactly as published, so the pipeline reads what analysts read
+        for statement in split_statements(load_sql("pipeline/raw_views")):
+            con.execute(statement)
