@@ -159,8 +159,8 @@ def throwaway_dagster_home(parent: Path) -> Path:
     home = parent / "dagster_home"
     home.mkdir(parents=True, exist_ok=True)
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
-    (home / "nux").mkdir(exist_ok=True)
-    (home / "nux" / "nux.yaml").write_text("seen: 1\n", encoding="utf-8")
+    (home / ".nux").mkdir(exist_ok=True)
+    (home / ".nux" / "nux.yaml").write_text("seen: 1\n", encoding="utf-8")
     return home
 
 
@@ -173,6 +173,8 @@ def child_env(data_dir: Path | None = None, dagster_home: Path | None = None, **
         env["MACRO_PIPELINE_DATA_DIR"] = str(data_dir)
     if dagster_home is not None:
         env["DAGSTER_HOME"] = str(dagster_home)
+    else:
+        env.pop("DAGSTER_HOME", None)  # as the README's run command: a throwaway in-memory instance
     env.setdefault("PYTHONUNBUFFERED", "1")
     # bench/ is not installed: workers started with -m bench.X find it from the repository root
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)

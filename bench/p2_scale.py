@@ -10,13 +10,13 @@ N --out F``) so peak RSS of one size is not inflated by an earlier one. The work
 2. raw: the real ``transforms.raw.check_delivery``, the staging pre-check the raw asset runs on every delivery
    (``transforms.staging.stage_observations``), and the real ``warehouse.raw_store.merge_delivery`` into a real
    working DuckDB (``Warehouse(data_dir=tmp).connect()``); then the same delivery again (a re-run: nothing new);
-3. staging: ``Warehouse.read('raw.observations')``, ``latest_vintage``, ``stage_observations`` (the transform
+3. staging: ``Warehouse.read_latest()`` (DuckDB's raw.observations_latest view), ``stage_observations`` (the transform
    step: join + pandera validation), ``Warehouse.replace('staging.observations')``;
 4. mart: a stand-in written here (the real marts read three to ten named series, so they do not scale with the
    catalog): per-series monthly mean / last / count of all staging rows, read with ``Warehouse.read`` and written
    back to the working database.
 
-Every step is timed; check_delivery, stage_observations and latest_vintage run under cProfile (they make a few
+Every step is timed; check_delivery, stage_observations and read_latest run under cProfile (they make a few
 thousand Python calls, so the profiler costs nothing measurable) and every SQL statement of the merge is timed.
 """
 
@@ -188,7 +188,7 @@ def _path(n_series: int, days: int, rerun: bool, steps: dict, profiles: dict, re
     import polars as pl
 
     from macro_pipeline.transforms.raw import check_delivery
-    from macro_pipeline.transforms.staging import latest_vintage, stage_observations
+    from macro_pipeline.transforms.staging import stage_observations
     from macro_pipeline.warehouse import Warehouse
     from macro_pipeline.warehouse.raw_store import merge_delivery
 
@@ -246,11 +246,9 @@ def _path(n_series: int, days: int, rerun: bool, steps: dict, profiles: dict, re
         gc.collect()
 
         # staging: what the staging asset does
-        raw = timed("staging", "read_raw_observations", warehouse.read, "raw.observations")
-        latest = timed("staging", "latest_vintage", latest_vintage, raw, profile=True)
+        latest = timed("staging", "read_latest", warehouse.read_latest, profile=True)
         sizes = result.setdefault("frame_bytes", {})
-        sizes["raw_observations_read"], sizes["latest_vintage"] = raw.estimated_size(), latest.estimated_size()
-        del raw
+        sizes["read_latest"] = latest.estimated_size()
         staged, report = timed("staging", "stage_observations", stage_observations, latest, catalog, units,
                                profile=True)
         if not report.ok:

@@ -9,7 +9,7 @@ from macro_pipeline.defs.resources import CatalogResource
 from macro_pipeline.defs.metadata import definition_metadata, failure_metadata, markdown_table, table_metadata
 from macro_pipeline.sources import ObservationSource, SourceError
 from macro_pipeline.transforms.raw import DeliveryValidationError, check_delivery
-from macro_pipeline.transforms.staging import stage_observations
+from macro_pipeline.transforms.staging import DELIVERY_KEY, stage_observations
 from macro_pipeline.warehouse import Warehouse
 from macro_pipeline.warehouse.raw_store import VintageConflictError, merge_delivery, stored_summary
 
@@ -40,7 +40,7 @@ def raw_observations(context: dg.AssetExecutionContext, catalog: CatalogResource
     observations = delivery.observations
     try:
         check_delivery(observations)
-        _, report = stage_observations(observations, facts.series, facts.units)
+        _, report = stage_observations(observations, facts.series, facts.units, key=DELIVERY_KEY)
         if not report.ok:
             raise DeliveryValidationError(report)
     except DeliveryValidationError as err:

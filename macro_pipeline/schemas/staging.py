@@ -54,8 +54,8 @@ class StagingValidation(StagingObservations):
     max_step_ratio: float = pa.Field(nullable=True, description="largest plausible ratio to the previous value")
 
     class Config:
-        description = "Staging rows under validation."
-        unique = ["series_id", "date"]
+        description = "Staging rows under validation (uniqueness is checked by stage_observations on the sorted key)."
+        unique = None
 
     @pa.dataframe_check(name="value is finite or null")
     def value_is_finite(cls, data) -> pl.LazyFrame:

@@ -6,19 +6,24 @@ import polars as pl
 
 from macro_pipeline.schemas import StagingObservations
 from macro_pipeline.schemas.staging import StagingValidation
-from macro_pipeline.transforms.validation import ValidationReport, validate
+from macro_pipeline.transforms.validation import ValidationReport, validate, with_duplicate_check
+
+LATEST_KEY = ("series_id", "date")
+# a delivery may carry several vintages of one date (the live vintage fetch): each is checked on its own
+DELIVERY_KEY = ("series_id", "date", "realtime_start")
 
 
-def stage_observations(latest: pl.DataFrame, series_catalog: pl.DataFrame,
-                       units: pl.DataFrame) -> tuple[pl.DataFrame, ValidationReport]:
-    """Join the current vintage with each series' unit and date rule and validate it.
+def stage_observations(latest: pl.DataFrame, series_catalog: pl.DataFrame, units: pl.DataFrame,
+                       key: tuple[str, ...] = LATEST_KEY) -> tuple[pl.DataFrame, ValidationReport]:
+    """Join observations with each series' unit and date rule and validate them against the staging rules.
 
-    Returns the staging frame (StagingObservations columns) and the validation report; rows of series that are
-    not in the catalog fail (their unit is unknown) rather than being dropped.
+    Returns the staging frame (StagingObservations columns; ``realtime_start`` kept) and the validation report;
+    rows of series that are not in the catalog fail (their unit is unknown) rather than being dropped. ``key``
+    is what must be unique: (series_id, date) for the latest vintage, DELIVERY_KEY for a raw delivery.
     """
     joined = (latest.join(series_catalog.select("series_id", "unit_id", "date_rule", "max_step_ratio"),
                           on="series_id", how="left")
               .join(units.select("unit_id", "plausible_min", "plausible_max"), on="unit_id", how="left")
-              .sort("series_id", "date"))
-    report = validate(StagingValidation, joined)
+              .sort(*key))
+    report = with_duplicate_check(validate(StagingValidation, joined), joined, key)
     return joined.select(list(StagingObservations.to_schema().columns)), report

@@ -59,6 +59,25 @@ def validate(model: type[pa.DataFrameModel], frame: pl.DataFrame) -> ValidationR
     return ValidationReport(model.__name__, _empty_failures(frame))
 
 
+def with_duplicate_check(report: ValidationReport, sorted_frame: pl.DataFrame,
+                         key: tuple[str, ...]) -> ValidationReport:
+    """Add to ``report`` the rows whose ``key`` repeats, on a frame already sorted by ``key``.
+
+    Repeats are neighbours in a sorted frame, so comparing each row with the next and the previous one finds
+    them all: at 25 M rows this is ~100x cheaper than pandera's hash-based ``unique`` (measured in bench P2).
+    """
+    same_as_previous = pl.all_horizontal([pl.col(k) == pl.col(k).shift(1) for k in key]).fill_null(False)
+    same_as_next = pl.all_horizontal([pl.col(k) == pl.col(k).shift(-1) for k in key]).fill_null(False)
+    keys = _key_columns(sorted_frame)
+    duplicated = sorted_frame.filter(same_as_previous | same_as_next).select(keys)
+    if duplicated.is_empty():
+        return report
+    rule = f"rows are unique on {list(key)}"
+    found = duplicated.with_columns(pl.lit("(row)").alias("column"), pl.lit(rule).alias("check"))
+    failures = pl.concat([report.failures, found.select(report.failures.columns)], how="vertical_relaxed")
+    return ValidationReport(report.model, failures)
+
+
 def _key_columns(frame: pl.DataFrame) -> list[str]:
     return [c for c in _KEY_COLUMNS if c in frame.columns]
 

@@ -235,3 +235,24 @@ def test_rates_have_no_step_check_and_a_missing_value_does_not_break_the_chain()
              ("M2SL", dt.date(2025, 3, 1), 22100.0, V)]
     _, report = stage(rows)
     assert report.ok, report.summary()
+
+
+def test_a_delivery_with_two_vintages_of_a_date_passes_on_the_delivery_key_only():
+    from macro_pipeline.transforms.staging import DELIVERY_KEY
+
+    catalog = load_catalog()
+    rows = [("GDP", dt.date(2026, 4, 1), 32000.0, dt.date(2026, 7, 30)),
+            ("GDP", dt.date(2026, 4, 1), 32100.0, dt.date(2026, 8, 28))]  # first release, then a revision
+    _, as_delivery = stage_observations(latest(rows), catalog.series, catalog.units, key=DELIVERY_KEY)
+    assert as_delivery.ok, as_delivery.summary()
+    _, as_latest = stage_observations(latest(rows), catalog.series, catalog.units)
+    assert as_latest.failures.select("series_id", "date", "check").rows() == [
+        ("GDP", dt.date(2026, 4, 1), "rows are unique on ['series_id', 'date']")] * 2
+
+
+def test_duplicates_are_found_wherever_they_sit_in_the_input():
+    rows = [("UNRATE", dt.date(2026, m, 1), 4.0 + m / 10, V) for m in range(1, 10)]
+    rows.insert(0, ("UNRATE", dt.date(2026, 7, 1), 9.9, V))  # a repeat of July, first in the input
+    _, report = stage(rows)
+    assert sorted(report.failures.select("date", "value").rows()) == [
+        (dt.date(2026, 7, 1), 4.7), (dt.date(2026, 7, 1), 9.9)]
