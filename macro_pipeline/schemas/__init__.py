@@ -18,7 +18,7 @@ from macro_pipeline.schemas.marts import NetLiquidity
 from macro_pipeline.schemas.meta import Runs
 from macro_pipeline.schemas.power import (DatacenterPowerByYear, DatacenterPowerVsGrid, PowerAssumptions,
                                           PowerContextMonthly)
-from macro_pipeline.schemas.published import Indicators
+from macro_pipeline.schemas.published import ClaimsScorecard, Indicators
 from macro_pipeline.schemas.raw import FetchLog, RawObservations
 from macro_pipeline.schemas.staging import StagingObservations
 
@@ -129,6 +129,8 @@ TABLES: tuple[TableSpec, ...] = (
               ("marts.datacenter_power_vs_grid",)),
     TableSpec("marts.power_context_monthly", PowerContextMonthly, "(month)", ("staging.observations",)),
     TableSpec("published.indicators", Indicators, "(indicator_id, date)", _indicator_marts()),
+    TableSpec("published.claims_scorecard", ClaimsScorecard, "one row per claim of the thesis",
+              ("published.indicators", "catalog.claims")),
     TableSpec("meta.runs", Runs, "one row per publish", ()),
 )
 TABLES_BY_NAME = {t.name: t for t in TABLES}

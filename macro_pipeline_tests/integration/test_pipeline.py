@@ -17,7 +17,7 @@ from macro_pipeline_tests.support import query, read_series, run_pipeline, set_s
 
 pytestmark = pytest.mark.integration
 CONTRACT_TABLES = ["catalog.series", "catalog.claims", "catalog.tables", "raw.observations", "meta.runs",
-                   "published.indicators"]
+                   "published.indicators", "published.claims_scorecard"]
 
 
 def test_published_file_has_every_contract_table_with_comments(published_once: Path) -> None:
@@ -113,6 +113,23 @@ def test_net_liquidity_matches_its_inputs_on_a_known_week(published_once: Path, 
     units = query(published_once, "SELECT DISTINCT unit, claim_id, as_of FROM published.indicators "
                                   "WHERE indicator_id LIKE '%usd_bn'")
     assert [(u, c, str(a)) for u, c, a in units] == [("billions of U.S. dollars", "C8", "2026-11-26")]
+
+
+def test_claims_scorecard_has_one_row_per_claim_and_its_evidence_names_published_values(
+        published_once: Path) -> None:
+    rows = query(published_once, "SELECT claim_id, verdict, rules_evaluated, rules_met, evidence, as_of "
+                                 "FROM published.claims_scorecard")
+    assert sorted(r[0] for r in rows) == sorted(f"C{i}" for i in range(1, 13))
+    by_claim = {r[0]: r[1:] for r in rows}
+    assert {by_claim[c][0] for c in ("C1", "C2", "C3", "C4", "C5", "C7", "C9", "C11", "C12")} == {"insufficient data"}
+    assert "outside the data" in by_claim["C11"][3]
+    assert all(by_claim[c][1] > 0 for c in ("C6", "C8", "C10"))
+    # the C8 evidence quotes the latest published 13-week change, rounded to two decimals
+    (value, date), = query(published_once, "SELECT value, date FROM published.indicators WHERE indicator_id = "
+                                           "'net_liquidity_change_13w_usd_bn' ORDER BY date DESC LIMIT 1")
+    assert f"net_liquidity_change_13w_usd_bn = {round(value, 2):g} billions of U.S. dollars on {date}" \
+        in by_claim["C8"][3]
+    assert {str(r[5]) for r in rows} == {"2026-11-26"}
 
 
 def test_working_database_is_a_separate_file(published_once: Path, data_dir: Path) -> None:

@@ -1,0 +1,361 @@
+"""The claims scorecard: per claim of the thesis, what the published indicators show, decided by rules as data.
+
+The rules are ``catalog/claim_rules.csv`` (versioned; every row has a rationale and a source). One row is one
+test of one claim: a statistic of one indicator of ``published.indicators`` compared with a threshold.
+
+Statistics (the whole set; ``periods`` counts the indicator's own periods: weeks, months, quarters or years, from
+its ``date_column`` in ``catalog/indicators.csv``):
+
+- ``latest``: the last value. ``periods`` blank.
+- ``change_over_periods``: the last value minus the value exactly ``periods`` periods before it.
+- ``mean_of_last_n``: the mean of the last ``periods`` values, which must be consecutive periods.
+- ``all_of_last_n``: each of the last ``periods`` values (consecutive periods) meets the comparison; the value
+  compared is the least favourable one (the smallest for ``>``/``>=``, the largest for ``<``/``<=``).
+- ``none``: not a test. The row declares that no indicator measures the claim yet; its ``what_it_tests`` says what
+  is missing and goes into the evidence. Indicator, periods, comparison, threshold, unit and max_date are blank.
+
+Only observed values count. A value dated after its ``as_of`` (the vintage date of the inputs) is a period not
+observed yet and is ignored; a rule may also set ``max_date`` to stop earlier, which rules on the scenario
+indicators (datacenter shares and incremental peak: published anchors, interpolation between them, projections
+after the last published year) must do: the parser refuses such a rule without ``max_date``. "Last" means the
+last date on or before that cutoff. A test whose value cannot be computed (no value, or a period missing) has no
+value; it is never filled in.
+
+Verdict of a claim: ``insufficient data`` if it has no tests or any of its tests has no value; ``supported`` if
+every test is met; ``not supported`` if none is met; ``mixed`` otherwise. The evidence is one sentence naming
+each test's value, date, unit and threshold.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import datetime as dt
+import io
+import math
+import operator
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from macro_pipeline.schemas.published import ClaimsScorecard
+
+RULE_COLUMNS = ["rule_version", "claim_id", "rule_id", "indicator_id", "statistic", "periods", "comparison",
+                "threshold", "threshold_unit", "max_date", "what_it_tests", "rationale", "source"]
+STATISTICS = ("latest", "change_over_periods", "mean_of_last_n", "all_of_last_n", "none")
+COMPARISONS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
+# the indicator date column names a period length (catalog/indicators.csv date_column)
+PERIODS_BY_DATE_COLUMN = {"week_date": "week", "month": "month", "quarter": "quarter", "year": "year"}
+# indicators mixing published figures with interpolated and projected years (marts.datacenter_power_vs_grid
+# method / us_electricity_method): a rule on them must stop at a max_date where the figures are published
+SCENARIO_INDICATORS = frozenset({"datacenter_share_of_us_electricity_low_pct",
+                                 "datacenter_share_of_us_electricity_high_pct",
+                                 "datacenter_incremental_peak_to_capacity_additions_pct"})
+RULE_ID_PATTERN = r"^C(1[0-2]|[1-9])\.[0-9]+$"
+_RULES_SCHEMA = {"rule_version": pl.String, "claim_id": pl.String, "rule_id": pl.String,
+                 "indicator_id": pl.String, "statistic": pl.String, "periods": pl.Int64, "comparison": pl.String,
+                 "threshold": pl.Float64, "threshold_unit": pl.String, "max_date": pl.Date,
+                 "what_it_tests": pl.String, "rationale": pl.String, "source": pl.String, "period": pl.String}
+
+
+class RulesError(ValueError):
+    """The rules file breaks a rule; the message names the file, the row and the column."""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the rules file
+
+
+def load_rules(path: Path | str, indicators: pl.DataFrame, claims: pl.DataFrame) -> pl.DataFrame:
+    path = Path(path)
+    if not path.is_file():
+        raise RulesError(f"rules file {path} is missing")
+    return parse_rules(path.read_text(encoding="utf-8"), indicators, claims, path.name)
+
+
+def parse_rules(text: str, indicators: pl.DataFrame, claims: pl.DataFrame,
+                name: str = "claim_rules.csv") -> pl.DataFrame:
+    """The rules as a frame (columns RULE_COLUMNS, typed, plus ``period``: the indicator's period length).
+
+    ``indicators`` is catalog/indicators.csv (ids, units, date columns), ``claims`` catalog/claims.csv. Every error
+    names the file, the row (1 = first data row), its line and the column.
+    """
+    reader = csv.DictReader(io.StringIO(text))
+    header = reader.fieldnames or []
+    missing = [c for c in RULE_COLUMNS if c not in header]
+    unknown = [c for c in header if c not in RULE_COLUMNS]
+    if missing or unknown:
+        raise RulesError(f"{name}: header must be {RULE_COLUMNS}; missing {missing}, unknown {unknown}")
+    known_claims = claims["claim_id"].to_list()
+    by_indicator = {r["indicator_id"]: r for r in indicators.iter_rows(named=True)}
+    rows: list[dict] = []
+    seen_ids: dict[str, int] = {}
+    for i, raw in enumerate(reader, start=1):
+        line_of_row = reader.line_num  # the file line the row ends on (blank lines are skipped, not counted)
+        if None in raw or any(v is None for v in raw.values()):
+            width = sum(1 for k, v in raw.items() if k is not None and v is not None) + len(raw.get(None) or [])
+            raise RulesError(f"{name} row {i} (line {line_of_row}): has {width} columns, the header "
+                             f"{len(header)}")
+        cell = {k: (v or "").strip() for k, v in raw.items()}
+
+        def fail(column: str, message: str) -> RulesError:
+            return RulesError(f"{name} row {i} (line {line_of_row}, rule {cell['rule_id'] or '?'}), column "
+                              f"{column}: {message}")
+
+        for column in ("rule_version", "rule_id", "claim_id", "statistic", "what_it_tests", "rationale", "source"):
+            if not cell[column]:
+                raise fail(column, "is empty; every rule needs one")
+        if not re.fullmatch(RULE_ID_PATTERN, cell["rule_id"]):
+            raise fail("rule_id", f"{cell['rule_id']!r} is not of the form <claim>.<n> (e.g. C8.1)")
+        if cell["rule_id"] in seen_ids:
+            raise fail("rule_id", f"{cell['rule_id']!r} is already used in row {seen_ids[cell['rule_id']]}")
+        seen_ids[cell["rule_id"]] = i
+        if cell["claim_id"] not in known_claims:
+            raise fail("claim_id", f"unknown claim {cell['claim_id']!r}; claims.csv has {known_claims}")
+        if cell["rule_id"].split(".")[0] != cell["claim_id"]:
+            raise fail("rule_id", f"{cell['rule_id']!r} does not start with its claim {cell['claim_id']}")
+        if rows and cell["rule_version"] != rows[0]["rule_version"]:
+            raise fail("rule_version", f"{cell['rule_version']!r} differs from the file's version "
+                                       f"{rows[0]['rule_version']!r} (row 1); one file, one version")
+        statistic = cell["statistic"]
+        if statistic not in STATISTICS:
+            raise fail("statistic", f"unknown statistic {statistic!r}; known: {list(STATISTICS)}")
+        row: dict = {"rule_version": cell["rule_version"], "claim_id": cell["claim_id"], "rule_id": cell["rule_id"],
+                     "statistic": statistic, "what_it_tests": cell["what_it_tests"],
+                     "rationale": cell["rationale"], "source": cell["source"], "indicator_id": None,
+                     "periods": None, "comparison": None, "threshold": None, "threshold_unit": None,
+                     "max_date": None, "period": None}
+        if statistic == "none":
+            for column in ("indicator_id", "periods", "comparison", "threshold", "threshold_unit", "max_date"):
+                if cell[column]:
+                    raise fail(column, "must be blank for statistic 'none' (a claim without a test)")
+            rows.append(row)
+            continue
+        indicator = by_indicator.get(cell["indicator_id"])
+        if indicator is None:
+            raise fail("indicator_id", f"unknown indicator id {cell['indicator_id']!r}; not in indicators.csv")
+        row["indicator_id"] = cell["indicator_id"]
+        if statistic == "latest":
+            if cell["periods"]:
+                raise fail("periods", f"must be blank for statistic 'latest', not {cell['periods']!r}")
+        else:
+            if not re.fullmatch(r"[1-9][0-9]*", cell["periods"]):
+                raise fail("periods", f"statistic {statistic!r} needs a positive whole number of periods, not "
+                                      f"{cell['periods']!r}")
+            row["periods"] = int(cell["periods"])
+            period = PERIODS_BY_DATE_COLUMN.get(indicator["date_column"])
+            if period is None:
+                raise fail("indicator_id", f"indicator {cell['indicator_id']!r} is dated by "
+                                           f"{indicator['date_column']!r}, which names no period length "
+                                           f"({sorted(PERIODS_BY_DATE_COLUMN)}); use statistic 'latest'")
+            row["period"] = period
+        if cell["comparison"] not in COMPARISONS:
+            raise fail("comparison", f"{cell['comparison']!r} is not one of {list(COMPARISONS)}")
+        row["comparison"] = cell["comparison"]
+        try:
+            threshold = float(cell["threshold"])
+        except ValueError:
+            raise fail("threshold", f"{cell['threshold']!r} is not a number") from None
+        if not math.isfinite(threshold):
+            raise fail("threshold", f"{cell['threshold']!r} is not a finite number")
+        row["threshold"] = threshold
+        if cell["threshold_unit"] != indicator["unit"]:
+            raise fail("threshold_unit", f"{cell['threshold_unit']!r} is not the unit of {cell['indicator_id']} "
+                                         f"({indicator['unit']!r} in indicators.csv)")
+        row["threshold_unit"] = cell["threshold_unit"]
+        if cell["max_date"]:
+            try:
+                row["max_date"] = dt.date.fromisoformat(cell["max_date"])
+            except ValueError:
+                raise fail("max_date", f"{cell['max_date']!r} is not an ISO date (YYYY-MM-DD)") from None
+        elif cell["indicator_id"] in SCENARIO_INDICATORS:
+            raise fail("max_date", f"{cell['indicator_id']} mixes published, interpolated and projected years; "
+                                   "set max_date to the last year whose figures are published")
+        rows.append(row)
+    if not rows:
+        raise RulesError(f"{name}: no rules")
+    covered = {r["claim_id"] for r in rows}
+    uncovered = [c for c in known_claims if c not in covered]
+    if uncovered:
+        raise RulesError(f"{name}: claims {uncovered} have no row; give each a test or a 'none' row saying why not")
+    for claim_id in covered:
+        kinds = {r["statistic"] == "none" for r in rows if r["claim_id"] == claim_id}
+        if kinds == {True, False}:
+            bad = next(i for i, r in enumerate(rows, start=1) if r["claim_id"] == claim_id and r["statistic"] == "none")
+            raise RulesError(f"{name} row {bad}, column statistic: claim {claim_id} has tests and a 'none' row; "
+                             "'none' is only for a claim without tests")
+    return pl.DataFrame(rows, schema=_RULES_SCHEMA).select([*RULE_COLUMNS, "period"])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# evaluating the tests
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One test evaluated: its value (None: no value), the latest date it used, met or not, and its text."""
+
+    rule_id: str
+    claim_id: str
+    indicator_id: str
+    value: float | None
+    date: dt.date | None
+    met: bool | None
+    text: str
+
+
+def _shift(date: dt.date, period: str, n: int) -> dt.date:
+    """``date`` moved back ``n`` periods (dates are a Wednesday or a period's first day)."""
+    if period == "week":
+        return date - dt.timedelta(weeks=n)
+    months = {"month": 1, "quarter": 3, "year": 12}[period] * n
+    index = date.year * 12 + date.month - 1 - months
+    year, month = divmod(index, 12)
+    return dt.date(year, month + 1, min(date.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def _num(value: float) -> str:
+    """A value as an analyst reads it: two decimals without trailing zeros, two significant digits below 0.1."""
+    if value != 0 and abs(value) < 0.1:
+        return f"{value:.2g}"
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def _signed(value: float) -> str:
+    return ("+" if value > 0 else "") + _num(value)
+
+
+def _threshold(rule: dict) -> str:
+    return f"{rule['comparison']} {rule['threshold']:g}"
+
+
+def _plural(period: str, n: int) -> str:
+    return period if n == 1 else f"{period}s"
+
+
+def evaluate_rule(rule: dict, values: pl.DataFrame) -> Outcome:
+    """One test on the published rows of its indicator (``values``: indicator_id, date, value, unit, as_of)."""
+    ind = rule["indicator_id"]
+    rows = values.filter((pl.col("indicator_id") == ind) & (pl.col("date") <= pl.col("as_of")))
+    if rule["max_date"] is not None:
+        rows = rows.filter(pl.col("date") <= rule["max_date"])
+    rows = rows.sort("date")
+    by_date = dict(zip(rows["date"].to_list(), rows["value"].to_list(), strict=True))
+    unit = rule["threshold_unit"]
+    cutoff = f" on or before {rule['max_date']}" if rule["max_date"] is not None else ""
+
+    def missing(why: str, date: dt.date | None = None) -> Outcome:
+        return Outcome(rule["rule_id"], rule["claim_id"], ind, None, date, None, f"{ind} {why}")
+
+    if not by_date:
+        return missing(f"has no observed value{cutoff}")
+    last = rows["date"][-1]
+    compare = COMPARISONS[rule["comparison"]]
+    statistic, n, period = rule["statistic"], rule["periods"], rule["period"]
+    detail = ""
+    if statistic == "latest":
+        value = by_date[last]
+        met = compare(value, rule["threshold"])
+        text = f"{ind} = {_num(value)} {unit} on {last}"
+    elif statistic == "change_over_periods":
+        before = _shift(last, period, n)
+        if before not in by_date:
+            return missing(f"change over {n} {_plural(period, n)} has no value for {before}, {n} "
+                           f"{_plural(period, n)} before {last}", last)
+        value = by_date[last] - by_date[before]
+        met = compare(value, rule["threshold"])
+        text = f"{ind} change over {n} {_plural(period, n)} = {_signed(value)} {unit}"
+        detail = f"{_num(by_date[last])} on {last} vs {_num(by_date[before])} on {before}; "
+    else:
+        dates = [_shift(last, period, k) for k in range(n - 1, -1, -1)]
+        gaps = [d for d in dates if d not in by_date]
+        if gaps:
+            return missing(f"last {n} {_plural(period, n)} to {last} lack {', '.join(map(str, gaps))}", last)
+        window = [by_date[d] for d in dates]
+        if statistic == "mean_of_last_n":
+            value = sum(window) / n
+            met = compare(value, rule["threshold"])
+            text = f"{ind} mean of the last {n} {_plural(period, n)} = {_num(value)} {unit}"
+            detail = f"{dates[0]} to {last}; "
+        else:  # all_of_last_n: the least favourable value decides
+            value = min(window) if rule["comparison"] in (">", ">=") else max(window)
+            met = all(compare(v, rule["threshold"]) for v in window)
+            listed = ", ".join(f"{_num(v)} on {d}" for d, v in zip(dates, window, strict=True))
+            text = f"{ind} ({unit}) in each of the last {n} {_plural(period, n)} = {listed}"
+            detail = "each "
+    return Outcome(rule["rule_id"], rule["claim_id"], ind, float(value), last, met,
+                   f"{text} ({detail}needs {_threshold(rule)}: {'met' if met else 'not met'})")
+
+
+def evaluate_rules(values: pl.DataFrame, rules: pl.DataFrame) -> pl.DataFrame:
+    """Every test of ``rules`` (rows with statistic 'none' are not tests) on ``values`` (published.indicators)."""
+    outcomes = [evaluate_rule(rule, values) for rule in rules.iter_rows(named=True) if rule["statistic"] != "none"]
+    return pl.DataFrame([o.__dict__ for o in outcomes],
+                        schema={"rule_id": pl.String, "claim_id": pl.String, "indicator_id": pl.String,
+                                "value": pl.Float64, "date": pl.Date, "met": pl.Boolean, "text": pl.String})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the scorecard
+
+
+def verdict_of(n_tests: int, n_met: int, n_without_value: int) -> str:
+    """The verdict rule (see the module docstring)."""
+    if n_tests == 0 or n_without_value > 0:
+        return "insufficient data"
+    if n_met == n_tests:
+        return "supported"
+    if n_met == 0:
+        return "not supported"
+    return "mixed"
+
+
+def _evidence(claim_id: str, verdict: str, tests: list[dict], notes: list[str], version: str) -> str:
+    if not tests:
+        why = " ".join(notes) if notes else f"claim_rules.csv {version} has no test for it."
+        return f"No indicator measures {claim_id} yet: {why}"
+    n, met = len(tests), sum(1 for t in tests if t["met"])
+    with_value = [t["text"] for t in tests if t["met"] is not None]
+    without = [t["text"] for t in tests if t["met"] is None]
+    if verdict == "insufficient data":
+        sentence = f"{len(without)} of {n} tests {'has' if len(without) == 1 else 'have'} no value: " + \
+            "; ".join(without)
+        if with_value:
+            sentence += f"; of the other {len(with_value)}, {met} met: " + "; ".join(with_value)
+    else:
+        sentence = f"{met} of {n} tests met: " + "; ".join(with_value)
+    return sentence[0].upper() + sentence[1:] + "."
+
+
+def claims_scorecard(values: pl.DataFrame, rules: pl.DataFrame, claims: pl.DataFrame,
+                     as_of: dt.date) -> pl.DataFrame:
+    """published.claims_scorecard: one row per claim of ``claims`` (catalog/claims.csv), from the published
+    indicator rows ``values`` (published.indicators), the parsed ``rules`` (parse_rules) and the vintage date
+    ``as_of`` of the indicators."""
+    outcomes = evaluate_rules(values, rules)
+    versions = rules["rule_version"].unique().to_list()
+    version = versions[0] if versions else ""
+    out = []
+    for claim in claims.iter_rows(named=True):
+        claim_id = claim["claim_id"]
+        tests = outcomes.filter(pl.col("claim_id") == claim_id).to_dicts()
+        notes = rules.filter((pl.col("claim_id") == claim_id) & (pl.col("statistic") == "none"))["what_it_tests"]
+        n_met = sum(1 for t in tests if t["met"])
+        n_without = sum(1 for t in tests if t["met"] is None)
+        verdict = verdict_of(len(tests), n_met, n_without)
+        dates = [t["date"] for t in tests if t["date"] is not None]
+        out.append({
+            "claim_id": claim_id, "claim": claim["claim"], "verdict": verdict,
+            "evidence": _evidence(claim_id, verdict, tests, notes.to_list(), version),
+            "latest_date": max(dates) if dates else None, "as_of": as_of, "rule_version": version,
+            "rules_evaluated": len(tests), "rules_met": n_met,
+            "indicator_ids": sorted({t["indicator_id"] for t in tests}),
+        })
+    columns = ClaimsScorecard.to_schema().columns
+    schema = {name: col.dtype.type for name, col in columns.items()}
+    frame = pl.DataFrame(out, schema=schema)
+    order = pl.col("claim_id").str.slice(1).cast(pl.Int64, strict=False)
+    return frame.sort(order, "claim_id").select(list(columns))
