@@ -263,7 +263,9 @@ def _path(n_series: int, days: int, rerun: bool, steps: dict, profiles: dict, re
 
         # mart: a generic per-series monthly aggregate (stand-in; see the module docstring)
         def monthly_mart() -> int:
-            staging = warehouse.read("staging.observations")
+            # a mart reads the columns it needs, as the real marts do (they read a few named series)
+            with warehouse.connect() as con:
+                staging = con.sql("SELECT series_id, date, value FROM staging.observations").pl()
             mart = (staging.group_by("series_id", pl.col("date").dt.truncate("1mo").alias("month"))
                     .agg(pl.col("value").mean().alias("mean_value"),
                          pl.col("value").sort_by("date").last().alias("last_value"),

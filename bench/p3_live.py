@@ -86,11 +86,7 @@ def worker(out: Path, requests_per_minute: float | None) -> None:
                 loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
                 with warehouse.connect() as con:
                     merged = merge_delivery(con, delivery.observations, delivery.source, loaded_at)
-                log_frame = delivery.outcome_frame().with_columns(
-                    pl.col("series_id").replace_strict(merged.inserted_by_series, default=0, return_dtype=pl.Int64)
-                    .alias("inserted"), pl.lit(delivery.source).alias("source"),
-                    pl.lit(loaded_at, pl.Datetime).alias("fetched_at"))
-                warehouse.replace("raw.fetch_log", log_frame)
+                warehouse.replace("raw.fetch_log", delivery.fetch_log(merged.inserted_by_series, loaded_at))
                 statuses: dict[str, int] = {}
                 for o in delivery.outcomes:
                     statuses[o.status] = statuses.get(o.status, 0) + 1

@@ -53,11 +53,7 @@ def raw_observations(context: dg.AssetExecutionContext, catalog: CatalogResource
         except VintageConflictError as err:
             raise dg.Failure(description=str(err)) from None
         stored_rows = con.execute("SELECT count(*) FROM raw.observations").fetchall()[0][0]
-    fetch_log = delivery.outcome_frame().with_columns(
-        pl.col("series_id").replace_strict(merged.inserted_by_series, default=0, return_dtype=pl.Int64)
-        .alias("inserted"),
-        pl.lit(delivery.source).alias("source"),
-        pl.lit(loaded_at, pl.Datetime).alias("fetched_at"))
+    fetch_log = delivery.fetch_log(merged.inserted_by_series, loaded_at)
     warehouse.replace("raw.fetch_log", fetch_log)
     by_status = dict(fetch_log.group_by("status").len().iter_rows())
     context.log.info(f"{delivery.source}: {observations.height} rows delivered, {merged.inserted} new vintages "

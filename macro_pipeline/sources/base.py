@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -49,6 +50,14 @@ class Delivery:
             schema={"series_id": pl.String, "status": pl.String, "rows": pl.Int64, "detail": pl.String,
                     "source_last_updated": pl.String},
         )
+
+    def fetch_log(self, inserted_by_series: dict[str, int], loaded_at: dt.datetime) -> pl.DataFrame:
+        """The rows of raw.fetch_log for this delivery once merged: every outcome with its new-vintage count."""
+        return self.outcome_frame().with_columns(
+            pl.col("series_id").replace_strict(inserted_by_series, default=0, return_dtype=pl.Int64)
+            .alias("inserted"),
+            pl.lit(self.source).alias("source"),
+            pl.lit(loaded_at, pl.Datetime).alias("fetched_at"))
 
 
 class ObservationSource(dg.ConfigurableResource):

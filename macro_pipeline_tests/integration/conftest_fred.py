@@ -48,12 +48,7 @@ def store(warehouse: Warehouse, delivery: Delivery) -> MergeResult:
     loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     with warehouse.connect() as con:
         merged = merge_delivery(con, delivery.observations, delivery.source, loaded_at)
-    log = delivery.outcome_frame().with_columns(
-        pl.col("series_id").replace_strict(merged.inserted_by_series, default=0, return_dtype=pl.Int64)
-        .alias("inserted"),
-        pl.lit(delivery.source).alias("source"),
-        pl.lit(loaded_at, pl.Datetime).alias("fetched_at"))
-    warehouse.replace("raw.fetch_log", log)
+    warehouse.replace("raw.fetch_log", delivery.fetch_log(merged.inserted_by_series, loaded_at))
     return merged
 
 
