@@ -33,7 +33,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.common import (Row, RssSampler, child_env, growth_exponent, log, run_worker, scratch)
+from bench.common import (REPO, Row, RssSampler, child_env, growth_exponent, log, run_worker, scratch)
 
 SIZES_FULL = (100, 1_000, 10_000)
 SIZES_QUICK = (100, 1_000)
@@ -159,7 +159,8 @@ def _profile_summary(prof: cProfile.Profile, top: int = 8) -> dict:
     stats = pstats.Stats(prof)
     rows = []
     for (filename, line, func), (cc, nc, tottime, cumtime, _callers) in stats.stats.items():
-        short = filename.split("site-packages/")[-1].split("/work/main/")[-1]
+        # module paths relative to site-packages or the repository, so results do not name this machine's folders
+        short = filename.split("site-packages/")[-1].removeprefix(str(REPO) + "/")
         rows.append({"function": f"{short}:{line}({func})", "calls": nc, "tottime": tottime, "cumtime": cumtime})
     by_self = sorted(rows, key=lambda r: r["tottime"], reverse=True)[:top]
     total = max((r["cumtime"] for r in rows), default=0.0)
