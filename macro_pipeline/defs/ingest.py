@@ -8,8 +8,8 @@ import polars as pl
 from macro_pipeline.defs.resources import CatalogResource
 from macro_pipeline.defs.metadata import definition_metadata, failure_metadata, markdown_table, table_metadata
 from macro_pipeline.sources import ObservationSource, SourceError
-from macro_pipeline.transforms.raw import DeliveryValidationError, check_delivery
-from macro_pipeline.transforms.staging import DELIVERY_KEY, stage_observations
+from macro_pipeline.transforms.raw import DELIVERY_KEY, DeliveryValidationError, check_delivery
+from macro_pipeline.transforms.staging import stage_observations
 from macro_pipeline.warehouse import Warehouse
 from macro_pipeline.warehouse.raw_store import VintageConflictError, merge_delivery, stored_summary
 

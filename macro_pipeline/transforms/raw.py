@@ -7,10 +7,12 @@ import datetime as dt
 import polars as pl
 
 from macro_pipeline.schemas.raw import OPEN_END, Delivery
-from macro_pipeline.transforms.validation import ValidationReport, validate
+from macro_pipeline.transforms.validation import ValidationReport, validate, with_duplicate_check
 
 EXPECTED_HEADER = ["date", "value"]
 MISSING_MARKERS = ("", ".")
+# a delivery may carry several vintages of one date (the live vintage fetch): each is one row
+DELIVERY_KEY = ("series_id", "date", "realtime_start")
 DELIVERY_SCHEMA = {"series_id": pl.String, "date": pl.Date, "value": pl.Float64, "realtime_start": pl.Date,
                    "realtime_end": pl.Date}
 
@@ -86,7 +88,8 @@ def parse_observations_csv(series_id: str, text: str, vintage_date: dt.date) -> 
 
 def check_delivery(delivery: pl.DataFrame) -> pl.DataFrame:
     """Return the delivery if it passes the raw rules, else raise naming every failing series and row."""
-    report = validate(Delivery, delivery)
+    ordered = delivery.sort(*DELIVERY_KEY)  # cheap: sources deliver in key order
+    report = with_duplicate_check(validate(Delivery, ordered), ordered, DELIVERY_KEY)
     if not report.ok:
         raise DeliveryValidationError(report)
     return delivery

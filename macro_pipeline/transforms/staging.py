@@ -9,8 +9,6 @@ from macro_pipeline.schemas.staging import StagingValidation
 from macro_pipeline.transforms.validation import ValidationReport, validate, with_duplicate_check
 
 LATEST_KEY = ("series_id", "date")
-# a delivery may carry several vintages of one date (the live vintage fetch): each is checked on its own
-DELIVERY_KEY = ("series_id", "date", "realtime_start")
 
 
 def stage_observations(latest: pl.DataFrame, series_catalog: pl.DataFrame, units: pl.DataFrame,
@@ -19,7 +17,7 @@ def stage_observations(latest: pl.DataFrame, series_catalog: pl.DataFrame, units
 
     Returns the staging frame (StagingObservations columns; ``realtime_start`` kept) and the validation report;
     rows of series that are not in the catalog fail (their unit is unknown) rather than being dropped. ``key``
-    is what must be unique: (series_id, date) for the latest vintage, DELIVERY_KEY for a raw delivery.
+    is what must be unique: (series_id, date) for the latest vintage, raw.DELIVERY_KEY for a raw delivery.
     """
     joined = (latest.join(series_catalog.select("series_id", "unit_id", "date_rule", "max_step_ratio"),
                           on="series_id", how="left")

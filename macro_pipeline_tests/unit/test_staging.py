@@ -238,7 +238,7 @@ def test_rates_have_no_step_check_and_a_missing_value_does_not_break_the_chain()
 
 
 def test_a_delivery_with_two_vintages_of_a_date_passes_on_the_delivery_key_only():
-    from macro_pipeline.transforms.staging import DELIVERY_KEY
+    from macro_pipeline.transforms.raw import DELIVERY_KEY
 
     catalog = load_catalog()
     rows = [("GDP", dt.date(2026, 4, 1), 32000.0, dt.date(2026, 7, 30)),
