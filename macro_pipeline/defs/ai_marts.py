@@ -78,7 +78,7 @@ def gdp_ex_ai_mart(context: dg.AssetExecutionContext, catalog: CatalogResource,
     facts = catalog.load()
     definitions = gdp_ex_ai.load_definitions(catalog.file("ai_investment_definitions.csv"))
     ids = gdp_ex_ai.input_series(definitions)
-    staging = warehouse.read("staging.observations", f"WHERE series_id IN ({', '.join('?' * len(ids))})", ids)
+    staging = warehouse.read_series("staging.observations", ids)
     census = load_reference(gdp_ex_ai.CENSUS_TABLE, catalog.reference_dir())
     mart = gdp_ex_ai.gdp_ex_ai(staging, definitions, census, _release_notes(warehouse), facts.series)
     report = validate(GdpExAi, mart)
@@ -156,7 +156,7 @@ def gdp_ex_ai_revisions_mart(catalog: CatalogResource, warehouse: Warehouse) -> 
     facts = catalog.load()
     definitions = gdp_ex_ai.load_definitions(catalog.file("ai_investment_definitions.csv"))
     ids = gdp_ex_ai.input_series(definitions)
-    raw = warehouse.read("raw.observations", f"WHERE series_id IN ({', '.join('?' * len(ids))})", ids)
+    raw = warehouse.read_series("raw.observations", ids)
     census = load_reference(gdp_ex_ai.CENSUS_TABLE, catalog.reference_dir())
     revisions = gdp_ex_ai.gdp_ex_ai_revisions(raw, definitions, census, _release_notes(warehouse), facts.series)
     report = validate(GdpExAiRevisions, revisions)
@@ -260,8 +260,7 @@ def power_context_monthly_mart(catalog: CatalogResource, warehouse: Warehouse) -
     manufacturing ($ billions SAAR, nominal), electric power output (IPG2211S), electricity CPI (CUSR0000SEHF01)
     and its 12-month change, average electricity price (APU000072610), and employment in computing
     infrastructure and data processing (CES5051800001)."""
-    ids = list(datacenter_power.CONTEXT_SERIES)
-    staging = warehouse.read("staging.observations", f"WHERE series_id IN ({', '.join('?' * len(ids))})", ids)
+    staging = warehouse.read_series("staging.observations", datacenter_power.CONTEXT_SERIES)
     census = load_reference(gdp_ex_ai.CENSUS_TABLE, catalog.reference_dir())
     context_table = datacenter_power.power_context_monthly(staging, census)
     report = validate(PowerContextMonthly, context_table)

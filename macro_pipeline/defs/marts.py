@@ -29,8 +29,7 @@ def net_liquidity(context: dg.AssetExecutionContext, catalog: CatalogResource,
     Treasury/RRP part the thesis says will lead in 2026. Sources: Federal Reserve H.4.1, New York Fed, via FRED.
     """
     facts = catalog.load()
-    staging = warehouse.read("staging.observations", "WHERE series_id IN (?, ?, ?)",
-                             list(liquidity.INPUT_SERIES))
+    staging = warehouse.read_series("staging.observations", liquidity.INPUT_SERIES)
     mart = liquidity.net_liquidity(staging, facts.series)
     report = validate(NetLiquidity, mart)
     if report.ok:

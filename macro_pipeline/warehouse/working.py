@@ -10,6 +10,7 @@ import dagster as dg
 import duckdb
 import polars as pl
 
+from macro_pipeline.catalog import validate_series_id
 from macro_pipeline.schemas import TABLES, table
 from macro_pipeline.settings import PUBLISHED_FILE_NAME
 from macro_pipeline.sql import load_sql, qualified, quote_identifier, split_statements
@@ -46,6 +47,13 @@ class Warehouse(dg.ConfigurableResource):
         cols = ", ".join(quote_identifier(c) for c in spec.column_names())
         with self.connect() as con:
             return con.sql(f"SELECT {cols} FROM {qualified(name)} {where}", params=params or None).pl()
+
+    def read_series(self, name: str, series_ids: list[str] | tuple[str, ...]) -> pl.DataFrame:
+        """Rows of ``name`` for the given series only; ids are validated and bound, never spliced into SQL."""
+        ids = [validate_series_id(series_id) for series_id in series_ids]
+        if not ids:
+            return self.read(name, "WHERE false")
+        return self.read(name, f"WHERE series_id IN ({', '.join('?' * len(ids))})", ids)
 
     def read_latest(self, where: str = "", params: list | None = None) -> pl.DataFrame:
         """The latest vintage of every observation (series_id, date, value, realtime_start), selected by DuckDB

@@ -203,3 +203,17 @@ def test_views_can_be_created_twice(con):
     create_views(con)
     create_views(con)
     assert con.execute("SELECT count(*) FROM raw.observations_latest").fetchone() == (0,)
+
+
+def test_read_series_binds_validated_ids_only(tmp_path):
+    from macro_pipeline.catalog import CatalogError
+    from macro_pipeline.warehouse import Warehouse
+
+    warehouse = Warehouse(data_dir=str(tmp_path))
+    with warehouse.connect() as con:
+        merge_delivery(con, deliver("GDP", FIRST, V1), "v1", LOADED)
+        merge_delivery(con, deliver("UNRATE", "2020-01-01,3.5\n", V1), "v1", LOADED)
+    assert warehouse.read_series("raw.observations", ["UNRATE"])["series_id"].to_list() == ["UNRATE"]
+    assert warehouse.read_series("raw.observations", []).is_empty()
+    with pytest.raises(CatalogError, match="GDP' OR '1'='1"):
+        warehouse.read_series("raw.observations", ["GDP' OR '1'='1"])
