@@ -310,7 +310,7 @@ def machine_facts() -> dict:
         "cpu_model": _cpu_model(),
         "platform": platform.platform(),
         "python": sys.version.split()[0],
-        "python_executable": sys.executable,
+        "python_environment": "venv" if sys.prefix != sys.base_prefix else "system",
         "packages": versions,
     }
 

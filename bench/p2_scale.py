@@ -161,6 +161,8 @@ def _profile_summary(prof: cProfile.Profile, top: int = 8) -> dict:
     for (filename, line, func), (cc, nc, tottime, cumtime, _callers) in stats.stats.items():
         # module paths relative to site-packages or the repository, so results do not name this machine's folders
         short = filename.split("site-packages/")[-1].removeprefix(str(REPO) + "/")
+        for prefix in (sys.base_prefix, sys.prefix):  # the standard library, wherever this interpreter lives
+            short = short.removeprefix(f"{prefix}/lib/python{sys.version_info.major}.{sys.version_info.minor}/")
         rows.append({"function": f"{short}:{line}({func})", "calls": nc, "tottime": tottime, "cumtime": cumtime})
     by_self = sorted(rows, key=lambda r: r["tottime"], reverse=True)[:top]
     total = max((r["cumtime"] for r in rows), default=0.0)
