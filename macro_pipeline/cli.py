@@ -42,10 +42,20 @@ def run(job_name: str = BUILD_WAREHOUSE_JOB_NAME) -> int:
     try:
         counts = con.execute("SELECT unnest(map_keys(row_counts)), unnest(map_values(row_counts)) FROM meta.runs "
                              "WHERE run_id = ?", [result.run_id]).fetchall()
+        not_built = con.execute("SELECT table_name, status, reason, array_to_string(claim_ids, ', ') FROM meta.marts "
+                                "WHERE status <> 'built' ORDER BY status, table_name").fetchall()
     finally:
         con.close()
     for name, count in counts:
         print(f"  {name:<34} {count:>9,} rows")
+    # per-claim publishing: a failed mart keeps its last good table and the run says so in its exit status
+    for name, status, reason, claims in not_built:
+        print(f"  {name} ({claims}): {status}: {reason}", file=sys.stderr)
+    failed = [row for row in not_built if row[1] == "failed"]
+    if failed:
+        print(f"{len(failed)} mart(s) failed; the other claims were published, and the failed marts' last good "
+              "tables are kept (meta.marts, published.claims_scorecard).", file=sys.stderr)
+        return 3
     return 0
 
 

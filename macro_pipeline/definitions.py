@@ -2,8 +2,8 @@
 
 import dagster as dg
 
-import macro_pipeline.defs
 from macro_pipeline import settings
+from macro_pipeline.defs.ingest import raw_observations
 from macro_pipeline.defs.jobs import build_warehouse_job, build_warehouse_schedule
 from macro_pipeline.defs.live import (
     fred_source_from_env,
@@ -11,7 +11,12 @@ from macro_pipeline.defs.live import (
     live_refresh_job,
     live_refresh_schedule,
 )
+from macro_pipeline.defs.marts import mart_assets
+from macro_pipeline.defs.publish import catalog_claims, catalog_series, catalog_tables, publish_assets
+from macro_pipeline.defs.reference import config_assets, reference_assets
 from macro_pipeline.defs.resources import CatalogResource
+from macro_pipeline.defs.scorecard import scorecard_asset
+from macro_pipeline.defs.staging import staging_observations
 from macro_pipeline.progress import progress_logger
 from macro_pipeline.sources import SnapshotSource
 from macro_pipeline.warehouse import Warehouse
@@ -23,8 +28,9 @@ def defs() -> dg.Definitions:
     live = settings.source_kind() == "fred"
     source = fred_source_from_env() if live else SnapshotSource(snapshot_dir=str(settings.snapshot_dir()))
     return dg.Definitions(
-        assets=dg.load_assets_from_package_module(macro_pipeline.defs),
-        asset_checks=dg.load_asset_checks_from_package_module(macro_pipeline.defs),
+        # by layer: raw, staging, the cited files, the marts declared with the mart kit, catalog and published
+        assets=[raw_observations, staging_observations, *reference_assets(), *config_assets(), *mart_assets(),
+                catalog_series, catalog_claims, catalog_tables, *publish_assets(), scorecard_asset()],
         jobs=[build_warehouse_job, *([live_refresh_job] if live else [])],
         schedules=[build_warehouse_schedule, *([live_refresh_schedule] if live else [])],
         sensors=[fred_updates_sensor] if live else [],

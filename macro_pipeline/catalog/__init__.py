@@ -89,8 +89,15 @@ def _require_columns(name: str, frame: pl.DataFrame, columns: list[str]) -> None
 
 def parse_units(text: str) -> pl.DataFrame:
     units = _read("units.csv", text)
-    _require_columns("units.csv", units, ["unit_id", "label", "plausible_min", "plausible_max", "note"])
-    units = units.with_columns(pl.col("plausible_min", "plausible_max").cast(pl.Float64, strict=False))
+    _require_columns("units.csv", units, ["unit_id", "label", "plausible_min", "plausible_max", "scale",
+                                          "base_unit_id", "note"])
+    units = units.with_columns(pl.col("plausible_min", "plausible_max", "scale").cast(pl.Float64, strict=False))
+    _fail_rows("units.csv", units, units["scale"].is_null() | (units["scale"] <= 0), "unit_id",
+               "scale (multiplier to the unit's plain quantity, e.g. 1e6 for millions) is a positive number")
+    bases = units.select("unit_id", pl.col("base_unit_id").alias("_base_of_base")).rename({"unit_id": "base_unit_id"})
+    checked = units.join(bases, on="base_unit_id", how="left")
+    _fail_rows("units.csv", checked, checked["_base_of_base"] != checked["base_unit_id"], "unit_id",
+               "base_unit_id is a unit of units.csv that is its own base")
     _fail_rows("units.csv", units, units["plausible_min"].is_null() | units["plausible_max"].is_null(),
                "unit_id", "plausible_min and plausible_max are numbers")
     _fail_rows("units.csv", units, units["plausible_min"] >= units["plausible_max"], "unit_id",
@@ -132,6 +139,10 @@ def parse_series(text: str, units: pl.DataFrame, claims: pl.DataFrame) -> pl.Dat
     )
     _fail_rows(name, series, series["unit_scale"].is_null() | (series["unit_scale"] <= 0), "series_id",
                "unit_scale is a positive number")
+    # the scale is a fact of the unit (units.csv); the series' own column must agree with it, never drift
+    scales = series.join(units.select("unit_id", pl.col("scale").alias("_unit_scale")), on="unit_id", how="left")
+    _fail_rows(name, scales, scales["unit_scale"] != scales["_unit_scale"], "series_id",
+               "unit_scale equals the scale of its unit_id in units.csv")
     _fail_rows(name, series, ~blank_ratio & ~(series["max_step_ratio"] > 1), "series_id",
                "max_step_ratio is blank (no check) or a number above 1")
     known_claims = set(claims["claim_id"].to_list())

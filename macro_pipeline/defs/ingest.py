@@ -16,7 +16,7 @@ from macro_pipeline.warehouse.raw_store import VintageConflictError, merge_deliv
 RAW_OBSERVATIONS = dg.AssetKey(["raw", "observations"])
 
 
-@dg.asset(key=RAW_OBSERVATIONS, group_name="ingest", kinds={"duckdb", "polars"},
+@dg.asset(key=RAW_OBSERVATIONS, group_name="raw", kinds={"duckdb", "polars"},
           tags={"layer": "raw"}, owners=["team:data-engineering"],
           metadata=definition_metadata("raw.observations"))
 def raw_observations(context: dg.AssetExecutionContext, catalog: CatalogResource, source: ObservationSource,

@@ -8,6 +8,7 @@ from macro_pipeline.transforms.validation import ValidationReport
 from macro_pipeline.warehouse.ddl import column_comment
 
 PREVIEW_ROWS = 10
+OWNERS = ["team:data-engineering"]
 
 
 def column_schema(spec: TableSpec) -> dg.TableSchema:

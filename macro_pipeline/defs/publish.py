@@ -5,12 +5,12 @@ import datetime as dt
 import dagster as dg
 import polars as pl
 
-from macro_pipeline.catalog import load_catalog
 from macro_pipeline.defs.ingest import RAW_OBSERVATIONS
 from macro_pipeline.defs.metadata import check_result, column_schema, definition_metadata, table_metadata
 from macro_pipeline.defs.resources import CatalogResource
 from macro_pipeline.defs.staging import STAGING_OBSERVATIONS
-from macro_pipeline.schemas import TABLES, CatalogClaims, CatalogSeries, Indicators, catalog_tables_frame, table
+from macro_pipeline.defs.metadata import OWNERS
+from macro_pipeline.schemas import CatalogClaims, CatalogSeries, Indicators, catalog_tables_frame, table, tables
 from macro_pipeline.transforms.catalog_tables import claims_table, series_table
 from macro_pipeline.transforms.indicators import indicator_rows
 from macro_pipeline.transforms.validation import validate
@@ -22,14 +22,18 @@ CATALOG_CLAIMS = dg.AssetKey(["catalog", "claims"])
 CATALOG_TABLES = dg.AssetKey(["catalog", "tables"])
 PUBLISHED_INDICATORS = dg.AssetKey(["published", "indicators"])
 PUBLISHED_FILE = dg.AssetKey(["published", "macro_duckdb"])
-_COMMON = {"group_name": "publish", "kinds": {"duckdb", "polars"}, "owners": ["team:data-engineering"]}
-# every mart an indicator is declared on (catalog/indicators.csv) feeds the indicator set
-INDICATOR_MARTS = sorted(set(load_catalog().indicators["source_table"].to_list()))
-# every published table is an asset keyed by its name; meta.runs is written by the publish itself
-PUBLISHED_TABLE_ASSETS = [dg.AssetKey([t.schema, t.table]) for t in TABLES if t.published and t.name != "meta.runs"]
+_CATALOG = {"group_name": "catalog", "kinds": {"duckdb", "polars"}, "owners": OWNERS}
+_PUBLISHED = {"group_name": "published", "kinds": {"duckdb", "polars"}, "owners": OWNERS}
+# tables the publish writes itself (meta.runs) or that the marts fill as they run (meta.marts): not assets
+_NOT_ASSETS = ("meta.runs", "meta.marts")
 
 
-@dg.asset(key=CATALOG_SERIES, deps=[RAW_OBSERVATIONS], tags={"layer": "catalog"}, **_COMMON,
+def _indicator_marts() -> list[str]:
+    """Every mart an indicator is declared on (catalog/indicators.csv, the one place indicators are listed)."""
+    return sorted(set(table("published.indicators").upstream))
+
+
+@dg.asset(key=CATALOG_SERIES, deps=[RAW_OBSERVATIONS], tags={"layer": "catalog"}, **_CATALOG,
           metadata=definition_metadata("catalog.series"),
           check_specs=[dg.AssetCheckSpec("every_delivered_series_has_data", asset=CATALOG_SERIES, blocking=True,
                                          description="Each series the source did not report missing has "
@@ -59,7 +63,7 @@ def catalog_series(catalog: CatalogResource, warehouse: Warehouse) -> dg.Materia
             f"{report.summary()}; delivered but empty: {empty_delivered['series_id'].to_list()}")])
 
 
-@dg.asset(key=CATALOG_CLAIMS, tags={"layer": "catalog"}, **_COMMON, metadata=definition_metadata("catalog.claims"))
+@dg.asset(key=CATALOG_CLAIMS, tags={"layer": "catalog"}, **_CATALOG, metadata=definition_metadata("catalog.claims"))
 def catalog_claims(catalog: CatalogResource, warehouse: Warehouse) -> dg.MaterializeResult:
     """The thesis' twelve claims (C1-C12), what the data would have to show for each, and the published
     indicators and catalog series that measure it. A claim without indicators yet has an empty list."""
@@ -70,7 +74,7 @@ def catalog_claims(catalog: CatalogResource, warehouse: Warehouse) -> dg.Materia
     return dg.MaterializeResult(metadata=table_metadata("catalog.claims", table))
 
 
-@dg.asset(key=CATALOG_TABLES, tags={"layer": "catalog"}, **_COMMON, metadata=definition_metadata("catalog.tables"))
+@dg.asset(key=CATALOG_TABLES, tags={"layer": "catalog"}, **_CATALOG, metadata=definition_metadata("catalog.tables"))
 def catalog_tables(warehouse: Warehouse) -> dg.MaterializeResult:
     """Every published table with its description, grain, upstream tables and columns, from the table
     registry (macro_pipeline/schemas)."""
@@ -79,16 +83,27 @@ def catalog_tables(warehouse: Warehouse) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata=table_metadata("catalog.tables", table))
 
 
-@dg.asset(key=PUBLISHED_INDICATORS, deps=[dg.AssetKey(name.split(".")) for name in INDICATOR_MARTS], tags={"layer": "published"}, **_COMMON,
-          metadata=definition_metadata("published.indicators"),
-          check_specs=[dg.AssetCheckSpec("indicators_are_valid", asset=PUBLISHED_INDICATORS, blocking=True,
-                                         description="One finite value per indicator and date, each with a "
-                                                     "claim, unit, source and as-of date.")])
+def publish_assets() -> list[dg.AssetsDefinition]:
+    """The indicator set and the analyst file, whose upstream assets depend on the declared marts."""
+    return [_published_indicators(_indicator_marts()), _published_macro_duckdb()]
+
+
+def _published_indicators(indicator_marts: list[str]) -> dg.AssetsDefinition:
+    return dg.asset(key=PUBLISHED_INDICATORS, deps=[dg.AssetKey(name.split(".")) for name in indicator_marts],
+                    tags={"layer": "published"}, **_PUBLISHED,
+                    metadata=definition_metadata("published.indicators"),
+                    check_specs=[dg.AssetCheckSpec(
+                        "indicators_are_valid", asset=PUBLISHED_INDICATORS, blocking=True,
+                        description="One finite value per indicator and date, each with a claim, unit, source and "
+                                    "as-of date.")])(published_indicators)
+
+
 def published_indicators(catalog: CatalogResource, warehouse: Warehouse) -> dg.MaterializeResult:
     """The publishable indicator set: every value of every indicator declared in catalog/indicators.csv, with its
     claim, unit, source and the vintage date of its inputs."""
     facts = catalog.load()
-    marts = {name: warehouse.read(name) for name in INDICATOR_MARTS}
+    # the indicators of this run's catalog (the resource's: a test or a fork may declare more) read their marts
+    marts = {name: warehouse.read(name) for name in sorted(set(facts.indicators["source_table"]))}
     with warehouse.connect() as con:
         as_of = con.execute("SELECT max(realtime_start) FROM staging.observations").fetchall()[0][0]
     rows = indicator_rows(facts.indicators, marts, as_of)
@@ -102,9 +117,14 @@ def published_indicators(catalog: CatalogResource, warehouse: Warehouse) -> dg.M
         check_results=[check_result(report)])
 
 
-@dg.asset(key=PUBLISHED_FILE, deps=[*PUBLISHED_TABLE_ASSETS, STAGING_OBSERVATIONS],
-          tags={"layer": "published"}, **_COMMON,
-          metadata={"dagster/column_schema": column_schema(table("meta.runs")), "path": "data/macro.duckdb"})
+def _published_macro_duckdb() -> dg.AssetsDefinition:
+    # every published table is an asset keyed by its name, except the two the run itself writes
+    deps = [dg.AssetKey([t.schema, t.table]) for t in tables() if t.published and t.name not in _NOT_ASSETS]
+    return dg.asset(key=PUBLISHED_FILE, deps=[*deps, STAGING_OBSERVATIONS], tags={"layer": "published"},
+                    **_PUBLISHED, metadata={"dagster/column_schema": column_schema(table("meta.runs")),
+                                            "path": "data/macro.duckdb"})(published_macro_duckdb)
+
+
 def published_macro_duckdb(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """The analyst file data/macro.duckdb, replaced atomically: a new file is built beside it (DuckDB storage
     v1.2.0, readable by 1.x clients), opened read-only and checked, then renamed into place. A failed or killed

@@ -3,7 +3,8 @@
 import dagster as dg
 import polars as pl
 
-from macro_pipeline.defs.metadata import check_result, definition_metadata, markdown_table, table_metadata
+from macro_pipeline.defs.metadata import OWNERS, check_result, definition_metadata, markdown_table, table_metadata
+from macro_pipeline.mart_kit import registered_marts
 from macro_pipeline.defs.publish import CATALOG_CLAIMS, PUBLISHED_INDICATORS
 from macro_pipeline.defs.resources import CatalogResource
 from macro_pipeline.schemas import ClaimsScorecard
@@ -16,13 +17,18 @@ EXPECTED_CLAIMS = [f"C{i}" for i in range(1, 13)]
 RULES_FILE = "claim_rules.csv"
 
 
-@dg.asset(key=CLAIMS_SCORECARD, deps=[PUBLISHED_INDICATORS, CATALOG_CLAIMS], tags={"layer": "published"},
-          group_name="publish", kinds={"duckdb", "polars"}, owners=["team:data-engineering"],
-          metadata=definition_metadata("published.claims_scorecard"),
-          check_specs=[dg.AssetCheckSpec(
-              "scorecard_is_valid", asset=CLAIMS_SCORECARD, blocking=True,
-              description="The table fits its model (verdict one of the four, consistent with the tests met) and "
-                          "every claim C1..C12 has exactly one row.")])
+def scorecard_asset() -> dg.AssetsDefinition:
+    """The scorecard asset; it reads every mart's status (meta.marts), so it runs after every declared mart."""
+    marts = [dg.AssetKey(spec.name.split(".")) for spec in registered_marts()]
+    return dg.asset(key=CLAIMS_SCORECARD, deps=[PUBLISHED_INDICATORS, CATALOG_CLAIMS, *marts],
+                    tags={"layer": "published"}, group_name="published", kinds={"duckdb", "polars"}, owners=OWNERS,
+                    metadata=definition_metadata("published.claims_scorecard"),
+                    check_specs=[dg.AssetCheckSpec(
+                        "scorecard_is_valid", asset=CLAIMS_SCORECARD, blocking=True,
+                        description="The table fits its model (verdict one of the four, consistent with the tests "
+                                    "met) and every claim C1..C12 has exactly one row.")])(published_claims_scorecard)
+
+
 def published_claims_scorecard(catalog: CatalogResource, warehouse: Warehouse) -> dg.MaterializeResult:
     """One row per claim of the thesis (C1-C12): a verdict, supported, not supported, mixed or insufficient data,
     and one sentence of evidence naming the numbers that decided it.
@@ -32,7 +38,8 @@ def published_claims_scorecard(catalog: CatalogResource, warehouse: Warehouse) -
     values, or each of its last n values) with a threshold. Only observed values count: a value dated after the
     indicators' as_of is ignored, and rules on scenario indicators stop at a max_date where the figures are
     published. A claim with no test, or with a test that has no value, gets insufficient data; every test met is
-    supported, none met is not supported, anything between is mixed."""
+    supported, none met is not supported, anything between is mixed. A claim whose mart failed or lacked data in
+    its last build (meta.marts) is not judged: insufficient data, naming the mart and the reason."""
     facts = catalog.load()
     rules = load_rules(catalog.file(RULES_FILE), facts.indicators, facts.claims)
     values = warehouse.read("published.indicators")
@@ -40,7 +47,9 @@ def published_claims_scorecard(catalog: CatalogResource, warehouse: Warehouse) -
     if as_of is None:  # no indicator values at all: the vintage date of the inputs, as published.indicators uses
         with warehouse.connect() as con:
             as_of = con.execute("SELECT max(realtime_start) FROM staging.observations").fetchall()[0][0]
-    table = claims_scorecard(values, rules, facts.claims, as_of)
+    declared = [spec.name for spec in registered_marts()]
+    marts = warehouse.read("meta.marts").filter(pl.col("table_name").is_in(declared))
+    table = claims_scorecard(values, rules, facts.claims, as_of, marts)
     report = validate(ClaimsScorecard, table)
     counts = dict(table.group_by("claim_id").len().iter_rows())
     coverage = [f"{c}: {counts.get(c, 0)} rows" for c in EXPECTED_CLAIMS if counts.get(c, 0) != 1]

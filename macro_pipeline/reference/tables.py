@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandera.polars as pa
 import polars as pl
 
 from macro_pipeline.reference.values import (ReferenceValueError, StatedValue, parse_stated_value,
@@ -47,6 +48,7 @@ class ReferenceFile:
     note_column: str | None = "note"
     # at least one of these columns must have a value in every row (e.g. TWh or a share)
     one_of: tuple[str, ...] = field(default=())
+    description: str = ""
 
     @property
     def file_name(self) -> str:
@@ -56,26 +58,35 @@ class ReferenceFile:
 REFERENCE_FILES: dict[str, ReferenceFile] = {f.name: f for f in (
     ReferenceFile("datacenter_electricity_us", value_column="twh", value_required=False,
                   extra_value_columns=("share_of_us_electricity_pct",), required_columns=("year", "scenario", "kind"),
-                  one_of=("twh", "share_of_us_electricity_pct")),
+                  one_of=("twh", "share_of_us_electricity_pct"),
+                  description='US datacenter electricity, TWh and share of US electricity: LBNL 2024 report (2014, 2018, 2023; 2028 low/high), EPRI scenario shares for 2030, IEA Energy and AI (2024, 2030). Shares are of consumption (LBNL) or generation (EPRI).'),
     ReferenceFile("us_electricity_annual", value_column="value_as_stated", numeric_columns=("twh",),
-                  required_columns=("year", "measure", "unit_as_stated")),
+                  required_columns=("year", "measure", "unit_as_stated"),
+                  description='US electricity: retail sales 2014-2023, total end use (retail + direct use) 2014-2025, three net-generation points; the measure column says which (never mixed in one series); 2025 is preliminary.'),
     ReferenceFile("us_generating_capacity", value_column="value_as_stated", numeric_columns=("gw",),
-                  required_columns=("year", "kind", "source_type", "unit_as_stated")),
+                  required_columns=("year", "kind", "source_type", "unit_as_stated"),
+                  description='US net summer generating capacity points by source, capacity additions 2024-2025 actual and 2025-2026 planned (no continuous year-end capacity series).'),
     ReferenceFile("interconnection_queue", value_column="value", qualifier_column="qualifier",
-                  required_columns=("as_of", "metric", "resource", "unit")),
-    ReferenceFile("pjm_capacity_prices", value_column="value", required_columns=("delivery_year", "metric", "unit")),
+                  required_columns=("as_of", "metric", "resource", "unit"),
+                  description='Capacity waiting in US interconnection queues by type, end-2019 to end-2024, and time to operation; several values carry qualifiers (nearly, over, more than).'),
+    ReferenceFile("pjm_capacity_prices", value_column="value", required_columns=("delivery_year", "metric", "unit"),
+                  description='PJM capacity auction clearing prices by delivery year 2022/23-2027/28, auction costs and datacenter attribution; 2026/27 and 2027/28 cleared at the cap.'),
     ReferenceFile("load_growth_forecasts_us", value_column="value", qualifier_column="qualifier",
-                  required_columns=("forecaster", "horizon", "metric", "unit")),
+                  required_columns=("forecaster", "horizon", "metric", "unit"),
+                  description='Five-year US load-growth forecasts (GW) and datacenter capacity needs: successive forecast editions, not one series.'),
     ReferenceFile("hyperscaler_capex", value_column="value_usd_bn",
-                  required_columns=("company", "period", "period_type", "kind", "basis")),
+                  required_columns=("company", "period", "period_type", "kind", "basis"),
+                  description="Capital expenditure of Microsoft, Alphabet, Amazon and Meta, actuals and guidance; basis (with or without finance leases) differs by company, Microsoft's fiscal year ends in June."),
     ReferenceFile("bea_t50306", numeric_columns=("line", "value", "unit_mult"), date_columns=("date",),
-                  required_columns=("line_description", "unit"), note_column=None),
+                  required_columns=("line_description", "unit"), note_column=None,
+                  description="BEA NIPA Table 5.3.6 extract: real private fixed investment by type, chained 2017 dollars, incl. information processing equipment and software combined (same release as the snapshot's NIPA series)."),
     ReferenceFile("census_construction_private_monthly",
                   numeric_columns=("total_private", "nonresidential", "office", "data_center", "manufacturing",
                                    "mfg_computer_electronic_electrical", "total_private_nsa", "nonresidential_nsa",
                                    "office_nsa", "data_center_nsa", "manufacturing_nsa",
                                    "mfg_computer_electronic_electrical_nsa"),
-                  date_columns=("month",), note_column=None),
+                  date_columns=("month",), note_column=None,
+                  description='Census Value of Construction Put in Place, private: total, nonresidential, office, data center (from 2014), manufacturing; SAAR and NSA, $ millions, monthly 1993-2026-07; flag marks revised (r) and preliminary (p) months.'),
 )}
 
 _STRICT_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$")
@@ -200,3 +211,29 @@ def _date(text: str, where: str, column: str) -> dt.date:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
         raise ReferenceError(f"{where}: column {column!r}: {text!r} is not an ISO date (YYYY-MM-DD)") from None
+
+
+def reference_schema(spec: ReferenceFile) -> pa.DataFrameSchema:
+    """The pandera schema a parsed reference table must fit: every citation column filled in, numeric and date
+    columns typed, and every stated value's bounds in order (low <= value <= high where given)."""
+    columns: dict[str, pa.Column] = {
+        c: pa.Column(pl.String, pa.Check.str_length(min_value=1), nullable=False,
+                     description="citation: every number keeps its source")
+        for c in CITATION_COLUMNS}
+    for c in spec.required_columns:
+        columns[c] = pa.Column(nullable=False, description="required by the table's loader")
+    for c in spec.numeric_columns:
+        columns[c] = pa.Column(pl.Float64, nullable=True)
+    for c in spec.date_columns:
+        columns[c] = pa.Column(pl.Date, nullable=False)
+    checks = []
+    for prefix in ([""] if spec.value_column else []) + [f"{c}_" for c in spec.extra_value_columns]:
+        low, high = (f"{prefix}low", f"{prefix}high") if prefix else ("value_low", "value_high")
+        value = f"{prefix}value" if prefix else "value"
+        columns[value] = pa.Column(pl.Float64, nullable=True)
+        checks.append(pa.Check(lambda d, lo=low, hi=high: d.lazyframe.select(
+            (pl.col(lo) <= pl.col(hi)).fill_null(True)), name=f"{low} <= {high}"))
+        checks.append(pa.Check(lambda d, lo=low, v=value, hi=high: d.lazyframe.select(
+            ((pl.col(lo) <= pl.col(v)) & (pl.col(v) <= pl.col(hi))).fill_null(True)),
+            name=f"{low} <= {value} <= {high}"))
+    return pa.DataFrameSchema(columns, checks=checks, name=spec.name, description=spec.description)

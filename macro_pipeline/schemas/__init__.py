@@ -13,11 +13,7 @@ import pandera.polars as pa
 import polars as pl
 
 from macro_pipeline.schemas.catalog import CatalogClaims, CatalogSeries, CatalogTables
-from macro_pipeline.schemas.gdp import GdpExAi, GdpExAiByQuarter, GdpExAiPeriods, GdpExAiRevisions
-from macro_pipeline.schemas.marts import NetLiquidity
-from macro_pipeline.schemas.meta import Runs
-from macro_pipeline.schemas.power import (DatacenterPowerByYear, DatacenterPowerVsGrid, PowerAssumptions,
-                                          PowerContextMonthly)
+from macro_pipeline.schemas.meta import InputStatus, MartRuns, Runs
 from macro_pipeline.schemas.published import ClaimsScorecard, Indicators
 from macro_pipeline.schemas.raw import FetchLog, RawObservations
 from macro_pipeline.schemas.staging import StagingObservations
@@ -43,6 +39,9 @@ class TableSpec:
     grain: str
     upstream: tuple[str, ...]
     published: bool = True
+    # history tables keep every row ever written: they are never rebuilt, only migrated (warehouse.migrations)
+    history: bool = False
+    claim_ids: tuple[str, ...] = ()
 
     @property
     def schema(self) -> str:
@@ -108,40 +107,47 @@ def _indicator_marts() -> tuple[str, ...]:
     return tuple(sorted(set(load_catalog().indicators["source_table"].to_list())))
 
 
-TABLES: tuple[TableSpec, ...] = (
+# the tables every run has, whatever marts are declared; marts come from the mart kit's declarations
+_LOAD_TABLES: tuple[TableSpec, ...] = (
     TableSpec("catalog.series", CatalogSeries, "one row per series", ("raw.observations",)),
     TableSpec("catalog.claims", CatalogClaims, "one row per claim of the thesis", ()),
     TableSpec("catalog.tables", CatalogTables, "one row per published table", ()),
-    TableSpec("raw.observations", RawObservations, "(series_id, date, realtime_start)", ()),
+    TableSpec("raw.observations", RawObservations, "(series_id, date, realtime_start)", (), history=True),
     TableSpec("raw.fetch_log", FetchLog, "one row per catalog series", (), published=False),
     TableSpec("staging.observations", StagingObservations, "(series_id, date)", ("raw.observations",),
               published=False),
-    TableSpec("marts.net_liquidity", NetLiquidity, "(week_date)", ("staging.observations",)),
-    TableSpec("marts.gdp_ex_ai", GdpExAi, "(quarter, definition)", ("staging.observations",)),
-    TableSpec("marts.gdp_ex_ai_periods", GdpExAiPeriods, "(period_type, period_start, definition)",
-              ("marts.gdp_ex_ai",)),
-    TableSpec("marts.gdp_ex_ai_by_quarter", GdpExAiByQuarter, "(quarter)", ("marts.gdp_ex_ai",)),
-    TableSpec("marts.gdp_ex_ai_revisions", GdpExAiRevisions, "(quarter, definition)", ("raw.observations",)),
-    TableSpec("marts.power_assumptions", PowerAssumptions, "(assumption_version, scenario, parameter, year)", ()),
-    TableSpec("marts.datacenter_power_vs_grid", DatacenterPowerVsGrid, "(year, scenario)",
-              ("marts.power_assumptions",)),
-    TableSpec("marts.datacenter_power_by_year", DatacenterPowerByYear, "(year)",
-              ("marts.datacenter_power_vs_grid",)),
-    TableSpec("marts.power_context_monthly", PowerContextMonthly, "(month)", ("staging.observations",)),
-    TableSpec("published.indicators", Indicators, "(indicator_id, date)", _indicator_marts()),
-    TableSpec("published.claims_scorecard", ClaimsScorecard, "one row per claim of the thesis",
-              ("published.indicators", "catalog.claims")),
-    TableSpec("meta.runs", Runs, "one row per publish", ()),
+    TableSpec("meta.inputs", InputStatus, "one row per reference and catalog file", (), published=False),
 )
-TABLES_BY_NAME = {t.name: t for t in TABLES}
+
+
+def _publish_tables() -> tuple[TableSpec, ...]:
+    return (
+        TableSpec("published.indicators", Indicators, "(indicator_id, date)", _indicator_marts()),
+        TableSpec("published.claims_scorecard", ClaimsScorecard, "one row per claim of the thesis",
+                  ("published.indicators", "catalog.claims", "meta.marts")),
+        TableSpec("meta.marts", MartRuns, "one row per declared mart", ()),
+        TableSpec("meta.runs", Runs, "one row per publish", (), history=True),
+    )
+
+
+def mart_table(spec: object) -> TableSpec:
+    """The registry entry of a declared mart (a ``mart_kit.MartSpec``)."""
+    return TableSpec(spec.name, spec.model, spec.grain, spec.upstream, claim_ids=spec.claim_ids)
+
+
+def tables() -> tuple[TableSpec, ...]:
+    """Every warehouse table: the load tables, every declared mart (in dependency order), the published ones."""
+    from macro_pipeline.mart_kit import registered_marts
+
+    return (*_LOAD_TABLES, *(mart_table(spec) for spec in registered_marts()), *_publish_tables())
 
 
 def table(name: str) -> TableSpec:
     """Look a table up by its qualified name; unknown names are an error, never SQL."""
-    try:
-        return TABLES_BY_NAME[name]
-    except KeyError:
-        raise KeyError(f"unknown table {name!r}; known: {sorted(TABLES_BY_NAME)}") from None
+    for spec in tables():
+        if spec.name == name:
+            return spec
+    raise KeyError(f"unknown table {name!r}; known: {sorted(t.name for t in tables())}")
 
 
 def catalog_tables_frame() -> pl.DataFrame:
@@ -149,7 +155,7 @@ def catalog_tables_frame() -> pl.DataFrame:
     rows = [
         {"table_name": t.name, "description": t.description, "grain": t.grain, "upstream_tables": list(t.upstream),
          "columns": t.column_names()}
-        for t in TABLES if t.published
+        for t in tables() if t.published
     ]
     return pl.DataFrame(rows, schema={"table_name": pl.String, "description": pl.String, "grain": pl.String,
                                       "upstream_tables": pl.List(pl.String), "columns": pl.List(pl.String)})

@@ -19,6 +19,11 @@ class StagingObservations(pa.DataFrameModel):
     value: float = pa.Field(nullable=True, description="value in the series' units; null = not published",
                             metadata={**_SOURCE, "unit": "see unit_id"})
     unit_id: str = pa.Field(description="unit of value (catalog units.csv)", metadata=_SOURCE)
+    base_value: float = pa.Field(nullable=True, description="value in the unit's base unit (value * scale of "
+                                 "unit_id / scale of base_unit_id): what the marts read",
+                                 metadata={**_SOURCE, "unit": "see base_unit_id"})
+    base_unit_id: str = pa.Field(description="the base unit of unit_id (catalog units.csv), e.g. usd_bn for usd_mn",
+                                 metadata=_SOURCE)
     date_rule: str = pa.Field(description="which dates the series' frequency allows", metadata=_SOURCE)
     realtime_start: pl.Date = pa.Field(description="vintage date of the value", metadata=_SOURCE)
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import polars as pl
 
-from macro_pipeline.schemas.power import (DatacenterPowerByYear, DatacenterPowerVsGrid, PowerAssumptions,
+from macro_pipeline.mart_kit import CatalogFile, CheckOutcome, Mart, MartCheck, Reference, Series, mart
+from macro_pipeline.schemas.datacenter_power import (DatacenterPowerByYear, DatacenterPowerVsGrid, PowerAssumptions,
                                           PowerContextMonthly)
 
 ASSUMPTIONS_FILE = Path(__file__).resolve().parents[1] / "catalog" / "power_assumptions.csv"
@@ -296,8 +297,9 @@ def datacenter_power_by_year(mart: pl.DataFrame) -> pl.DataFrame:
 
 
 def power_context_monthly(staging: pl.DataFrame, census: pl.DataFrame, start: dt.date = CONTEXT_START) -> pl.DataFrame:
-    """marts.power_context_monthly from staging rows of CONTEXT_SERIES (values in their published units) and the
-    Census construction reference table ($ millions SAAR, turned into billions)."""
+    """marts.power_context_monthly from staging rows of CONTEXT_SERIES (values in their catalog base units: the
+    index points, dollars per kWh and thousands of persons they are published in) and the Census construction
+    reference table ($ millions SAAR, turned into billions)."""
     frame = census.select(
         pl.col("month"), (pl.col("data_center") / 1000).alias("datacenter_construction_saar_usd_bn"),
         (pl.col("manufacturing") / 1000).alias("manufacturing_construction_saar_usd_bn"),
@@ -319,3 +321,71 @@ def power_context_monthly(staging: pl.DataFrame, census: pl.DataFrame, start: dt
     value_columns = [c for c in PowerContextMonthly.to_schema().columns if c not in ("month", "census_flag")]
     frame = frame.filter(pl.any_horizontal([pl.col(c).is_not_null() for c in value_columns]))
     return frame.select(list(PowerContextMonthly.to_schema().columns))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the marts, declared through the mart kit
+
+_REFERENCE_INPUTS = {"datacenter": Reference("datacenter_electricity_us"),
+                     "us_electricity": Reference("us_electricity_annual"),
+                     "capacity": Reference("us_generating_capacity"), "queue": Reference("interconnection_queue"),
+                     "pjm": Reference("pjm_capacity_prices")}
+
+
+@mart("marts.power_assumptions", model=PowerAssumptions, key=("assumption_version", "scenario", "parameter", "year"),
+      claims="C10", inputs={"assumptions": CatalogFile("power_assumptions")},
+      summary=lambda frame, **_: {"assumption_version": frame["assumption_version"][0],
+                                  "scenarios": ", ".join(frame["scenario"].unique(maintain_order=True))})
+def power_assumptions_mart(assumptions: pl.DataFrame) -> pl.DataFrame:
+    """The versioned scenario assumptions behind marts.datacenter_power_vs_grid (catalog/power_assumptions.csv):
+    which published figures each scenario passes through, the interpolation rule between them (constant annual
+    growth), load factor, hours per year, the US electricity measure and the growth of non-datacenter use, each
+    with rationale, source and owner. Change the CSV and its version to change a scenario."""
+    return assumptions
+
+
+def _assumptions_known(frame: pl.DataFrame, assumptions: pl.DataFrame, **_: object) -> CheckOutcome:
+    known = assumptions.select("scenario", "assumption_version").unique()
+    orphans = frame.join(known, on=["scenario", "assumption_version"], how="anti")
+    return CheckOutcome(orphans.is_empty(), None if orphans.is_empty() else
+                        f"{orphans.height} rows carry an assumption version not in marts.power_assumptions",
+                        {"rows_without_known_assumption": orphans.height})
+
+
+@mart("marts.datacenter_power_vs_grid", model=DatacenterPowerVsGrid, key=("year", "scenario"), claims="C10",
+      date_column="year", units="TWh, GW, percent",
+      inputs={"assumptions": Mart("marts.power_assumptions"), **_REFERENCE_INPUTS},
+      checks=[MartCheck("assumption_versions_are_known",
+                        "Every row carries an assumption version that exists in marts.power_assumptions.",
+                        _assumptions_known)])
+def datacenter_power_vs_grid_mart(assumptions: pl.DataFrame, datacenter: pl.DataFrame, us_electricity: pl.DataFrame,
+                                  capacity: pl.DataFrame, queue: pl.DataFrame, pjm: pl.DataFrame) -> pl.DataFrame:
+    """US datacenter electricity against the grid, per year and scenario (claim C10).
+
+    Datacenter TWh: published anchors (LBNL 2024 for 2014/2018/2023 and 2028 low/high; IEA 2025 for 2024/2030),
+    constant annual growth between a scenario's anchors (method 'interpolated'). US electricity: EIA total end
+    use, projected after its last year. Average GW = TWh * 1000 / 8760; peak = average / declared load factor.
+    Incremental peak load against EIA's gross capacity additions and the interconnection queue; PJM capacity
+    price as the price signal. Every row carries the assumption version and the citation of its figures.
+    """
+    return datacenter_power_vs_grid(assumptions, datacenter, us_electricity, capacity, queue, pjm)
+
+
+@mart("marts.datacenter_power_by_year", model=DatacenterPowerByYear, key=("year",), claims="C10", date_column="year",
+      units="TWh, GW, percent", inputs={"mart": Mart("marts.datacenter_power_vs_grid")})
+def datacenter_power_by_year_mart(mart: pl.DataFrame) -> pl.DataFrame:
+    """marts.datacenter_power_vs_grid summarised to one row per year: the lowest and highest scenario for
+    datacenter TWh, share of US electricity and incremental peak GW, next to capacity additions, the queue and
+    the PJM capacity price (the source of the C10 indicators)."""
+    return datacenter_power_by_year(mart)
+
+
+@mart("marts.power_context_monthly", model=PowerContextMonthly, key=("month",), claims="C10", date_column="month",
+      inputs={"staging": Series(tuple(CONTEXT_SERIES), required=()),
+              "census": Reference("census_construction_private_monthly")})
+def power_context_monthly_mart(staging: pl.DataFrame, census: pl.DataFrame) -> pl.DataFrame:
+    """Monthly context for claim C10 from 2014-01: Census private construction put in place for data centers vs
+    manufacturing ($ billions SAAR, nominal), electric power output (IPG2211S), electricity CPI (CUSR0000SEHF01)
+    and its 12-month change, average electricity price (APU000072610), and employment in computing
+    infrastructure and data processing (CES5051800001)."""
+    return power_context_monthly(staging, census)

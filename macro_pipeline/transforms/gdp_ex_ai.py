@@ -19,10 +19,11 @@ up to the published annualized growth rate: c_i,SAAR = 100 * c_i * (g/100) / (F 
 g = the published real GDP growth (A191RL1Q225SBEA). The unit tests reproduce BEA's published contributions of
 nonresidential equipment and intellectual property products from the snapshot with this code.
 
-Vintages. The functions take observations with a ``realtime_start`` column; ``select_vintage`` picks the values
-known on a date (or as first published) when raw data carry several vintages. The embedded snapshot carries
-one vintage per series, so only "latest" exists there; the inputs come from different BEA releases, which
-``input_release`` names on every row.
+Vintages. The functions take one value per (series_id, date) with its ``realtime_start``: the mart kit reads the
+latest vintage from staging and the first release from ``raw.observations_first_release`` (vintages are picked
+in SQL, in one place). The embedded snapshot carries one vintage per series, so first release equals latest
+there; the inputs come from different BEA releases, which ``input_release`` names on every row. Values arrive in
+their catalog base unit (billions for the national accounts).
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ from pathlib import Path
 
 import polars as pl
 
-from macro_pipeline.schemas.gdp import GdpExAi, GdpExAiByQuarter, GdpExAiPeriods, GdpExAiRevisions
+from macro_pipeline.mart_kit import CatalogFile, CheckOutcome, Mart, MartCheck, ReleaseNotes, Reference, Series, mart
+from macro_pipeline.schemas.gdp_ex_ai import GdpExAi, GdpExAiByQuarter, GdpExAiPeriods, GdpExAiRevisions
 
 GDP_NOMINAL = "GDP"
 GDP_GROWTH = "A191RL1Q225SBEA"
@@ -130,19 +132,6 @@ def input_series(definitions: pl.DataFrame) -> list[str]:
 
 # ---------------------------------------------------------------------------------------------------------------
 # vintages and inputs
-
-
-def select_vintage(observations: pl.DataFrame, as_of: dt.date | None = None,
-                   first_release: bool = False) -> pl.DataFrame:
-    """One value per (series_id, date): the latest vintage known on ``as_of`` (default: the latest known), or the
-    first published one. ``observations`` has series_id, date, value, realtime_start (raw or staging rows)."""
-    frame = observations
-    if as_of is not None:
-        frame = frame.filter(pl.col("realtime_start") <= as_of)
-    frame = frame.sort("series_id", "date", "realtime_start")
-    grouped = frame.group_by("series_id", "date", maintain_order=True)
-    picked = grouped.first() if first_release else grouped.last()
-    return picked.select("series_id", "date", "value", "realtime_start")
 
 
 def _series(obs: pl.DataFrame, series_id: str, name: str, scale: float = 1.0) -> pl.DataFrame:
@@ -241,8 +230,9 @@ def fisher_contributions(frame: pl.DataFrame) -> pl.DataFrame:
 def reproduce_bea_contributions(observations: pl.DataFrame, series_catalog: pl.DataFrame | None = None,
                                 pairs: tuple[tuple[str, str, str], ...] = BEA_REPRODUCTION_PAIRS) -> pl.DataFrame:
     """Our contribution of each (nominal, real, published contribution) trio next to BEA's published one.
-    Columns: published_series, date, computed_pp, published_pp, error_pp (computed - published)."""
-    obs = select_vintage(observations)
+    Columns: published_series, date, computed_pp, published_pp, error_pp (computed - published).
+    ``observations``: one value per (series_id, date)."""
+    obs = observations
     headline = _headline(obs, series_catalog)
     frames = []
     for nominal, real, published in pairs:
@@ -273,17 +263,17 @@ def _headline(obs: pl.DataFrame, series_catalog: pl.DataFrame | None) -> pl.Data
 
 
 def gdp_ex_ai(observations: pl.DataFrame, definitions: pl.DataFrame, census: pl.DataFrame | None = None,
-              release_notes: dict[str, str] | None = None, series_catalog: pl.DataFrame | None = None,
-              as_of: dt.date | None = None, first_release: bool = False) -> pl.DataFrame:
+              release_notes: dict[str, str] | None = None, series_catalog: pl.DataFrame | None = None) -> pl.DataFrame:
     """marts.gdp_ex_ai: one row per (quarter, definition) where every component of the definition has a
     contribution and the headline growth is published.
 
-    ``observations``: staging or raw rows (series_id, date, value, realtime_start); ``census``: the loaded Census
-    reference table (needed only by census components); ``release_notes``: series id -> which release the
-    snapshot copy came from (the manifest notes); ``as_of`` / ``first_release``: which vintage to use.
+    ``observations``: one value per (series_id, date) with its realtime_start (one vintage); ``census``: the
+    loaded Census reference table (needed only by census components); ``release_notes``: series id -> which
+    release the snapshot copy came from (the manifest notes); ``series_catalog``: only for values still in their
+    published units (without it values are taken as billions, the catalog base unit the kit delivers).
     """
     notes = release_notes or {}
-    obs = select_vintage(observations, as_of, first_release)
+    obs = observations.select("series_id", "date", "value", "realtime_start")
     headline = _headline(obs, series_catalog)
     # the GDP price index deflates census components only (it needs the base year's four quarters)
     price_index = None
@@ -488,19 +478,21 @@ def gdp_ex_ai_by_quarter(mart: pl.DataFrame) -> pl.DataFrame:
     return frame.select(columns)
 
 
-def gdp_ex_ai_revisions(observations: pl.DataFrame, definitions: pl.DataFrame, census: pl.DataFrame | None = None,
+def gdp_ex_ai_revisions(latest_observations: pl.DataFrame, first_observations: pl.DataFrame,
+                        definitions: pl.DataFrame, census: pl.DataFrame | None = None,
                         release_notes: dict[str, str] | None = None,
                         series_catalog: pl.DataFrame | None = None) -> pl.DataFrame:
     """marts.gdp_ex_ai_revisions: the same quarters computed from the first vintage of every input the
     warehouse holds and from the latest, side by side, so an analyst sees how revisions changed the story.
 
-    ``observations`` are raw rows with every vintage (series_id, date, value, realtime_start). With only one
+    Both frames hold one value per (series_id, date): the latest vintage and the first release. With only one
     vintage per input (the embedded snapshot) both sides are equal and ``revised`` is false.
     """
     keys = ["quarter", "definition"]
     values = ["real_gdp_growth_saar_pct", "ai_contribution_pp", "gdp_growth_ex_ai_saar_pct", "inputs_as_of"]
-    latest = gdp_ex_ai(observations, definitions, census, release_notes, series_catalog).select(*keys, *values)
-    first = gdp_ex_ai(observations, definitions, census, release_notes, series_catalog, first_release=True)
+    latest = gdp_ex_ai(latest_observations, definitions, census, release_notes, series_catalog)
+    latest = latest.select(*keys, *values)
+    first = gdp_ex_ai(first_observations, definitions, census, release_notes, series_catalog)
     first = first.select(*keys, *values)
     both = first.join(latest, on=keys, how="full", coalesce=True, suffix="_latest").rename(
         {v: f"{v}_first" for v in values})
@@ -519,3 +511,98 @@ def gdp_ex_ai_revisions(observations: pl.DataFrame, definitions: pl.DataFrame, c
     ).with_columns(
         (pl.col("ex_ai_growth_revision_pp").abs() > 1e-9).fill_null(True).alias("revised"))
     return frame.select(list(GdpExAiRevisions.to_schema().columns)).sort("definition", "quarter")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the marts, declared through the mart kit
+
+# the packaged definitions name the NIPA series the marts read (a definitions file given at run time that names
+# other series gets insufficient data for them, never a guess)
+INPUT_SERIES = tuple(input_series(load_definitions()))
+# the largest error of our contribution formula against BEA's published equipment and IPP contributions that
+# still counts as reproduced (2020-Q2 equipment: 0.056 pp; see macro_pipeline_tests/unit/test_gdp_ex_ai.py)
+REPRODUCTION_TOLERANCE_PP = 0.06
+
+
+def _bea_reproduced(frame: pl.DataFrame, observations: pl.DataFrame, **_: object) -> CheckOutcome:
+    reproduction = reproduce_bea_contributions(observations)
+    by_series = (reproduction.group_by("published_series")
+                 .agg(pl.col("error_pp").abs().max().alias("max_abs_error_pp"),
+                      pl.col("error_pp").abs().mean().alias("mean_abs_error_pp"), pl.len().alias("quarters"))
+                 .sort("published_series"))
+    worst = float(by_series["max_abs_error_pp"].max()) if by_series.height else None
+    reproduced = worst is not None and worst <= REPRODUCTION_TOLERANCE_PP
+    return CheckOutcome(reproduced, None if reproduced else
+                        "BEA's published contributions are not reproduced (or not available)",
+                        {"max_abs_error_pp": worst, "tolerance_pp": REPRODUCTION_TOLERANCE_PP,
+                         "by_series": by_series})
+
+
+def _gdp_ex_ai_summary(frame: pl.DataFrame, definitions: pl.DataFrame, **_: object) -> dict[str, object]:
+    broad = frame.filter(pl.col("definition") == "broad").tail(8).select(
+        "quarter", "real_gdp_growth_saar_pct", "ai_contribution_pp", "gdp_growth_ex_ai_saar_pct",
+        "ai_share_of_growth_pct")
+    return {"definition_version": definitions["definition_version"][0],
+            "definitions_with_insufficient_data": ", ".join(
+                sorted(set(definitions["definition"]) - set(frame["definition"]))) or "(none)",
+            "latest_quarters_broad": broad}
+
+
+_GDP_INPUTS = {"definitions": CatalogFile("ai_investment_definitions"), "census": Reference(CENSUS_TABLE),
+               "release_notes": ReleaseNotes()}
+
+
+@mart("marts.gdp_ex_ai", model=GdpExAi, key=("quarter", "definition"), claims="C6", date_column="quarter",
+      units="percent and percentage points, SAAR",
+      inputs={"observations": Series(INPUT_SERIES, required=HEADLINE_SERIES), **_GDP_INPUTS},
+      checks=[MartCheck("bea_contributions_reproduced",
+                        "Our Fisher contribution formula reproduces BEA's published contributions of "
+                        f"nonresidential equipment and IPP within {REPRODUCTION_TOLERANCE_PP} pp in every quarter.",
+                        _bea_reproduced, severity="warn")],
+      summary=_gdp_ex_ai_summary)
+def gdp_ex_ai_mart(observations: pl.DataFrame, definitions: pl.DataFrame, census: pl.DataFrame,
+                   release_notes: dict[str, str]) -> pl.DataFrame:
+    """Quarterly real GDP growth excluding AI-related investment (claim C6), percent SAAR.
+
+    For each definition of AI investment in catalog/ai_investment_definitions.csv (narrow: computers and
+    peripherals + software; broad: information processing equipment + software; broad_plus_datacenters: broad +
+    Census data-center construction), the AI contribution to real GDP growth is BEA's published contribution
+    where one exists, else BEA's contribution formula for chain-type Fisher indexes computed from the nominal and
+    chained-dollar series (NIPA Handbook ch. 4). Ex-AI growth = headline growth (A191RL1Q225SBEA) - AI
+    contribution. Data-center structures are nominal Census spending deflated by the GDP price index (method
+    column). Counterfactual levels from the definition's base quarter. No import-adjusted variant: no import
+    series. Inputs come from different BEA releases (input_release column).
+    """
+    return gdp_ex_ai(observations, definitions, census, release_notes)
+
+
+@mart("marts.gdp_ex_ai_periods", model=GdpExAiPeriods, key=("period_type", "period_start", "definition"),
+      claims="C6", date_column="period_start", units="percent and percentage points, annual rate",
+      inputs={"mart": Mart("marts.gdp_ex_ai")})
+def gdp_ex_ai_periods_mart(mart: pl.DataFrame) -> pl.DataFrame:
+    """Half-year and calendar-year (Q4 over Q4) real GDP growth with and without AI investment (claim C6),
+    compounded from the quarterly SAAR rates of marts.gdp_ex_ai; complete periods only. Not BEA's annual-average
+    growth."""
+    return gdp_ex_ai_periods(mart)
+
+
+@mart("marts.gdp_ex_ai_by_quarter", model=GdpExAiByQuarter, key=("quarter",), claims="C6", date_column="quarter",
+      units="percent, SAAR", inputs={"mart": Mart("marts.gdp_ex_ai")})
+def gdp_ex_ai_by_quarter_mart(mart: pl.DataFrame) -> pl.DataFrame:
+    """marts.gdp_ex_ai with the definitions side by side, one row per quarter: the source of the C6 indicators
+    (ex-AI growth, AI contribution, AI share of growth, ex-AI level gap per definition)."""
+    return gdp_ex_ai_by_quarter(mart)
+
+
+@mart("marts.gdp_ex_ai_revisions", model=GdpExAiRevisions, key=("quarter", "definition"), claims="C6",
+      date_column="quarter", units="percent, SAAR",
+      inputs={"latest": Series(INPUT_SERIES, required=HEADLINE_SERIES),
+              "first": Series(INPUT_SERIES, vintage="first_release", required=HEADLINE_SERIES), **_GDP_INPUTS})
+def gdp_ex_ai_revisions_mart(latest: pl.DataFrame, first: pl.DataFrame, definitions: pl.DataFrame,
+                             census: pl.DataFrame, release_notes: dict[str, str]) -> pl.DataFrame:
+    """Real GDP growth excluding AI investment as first published vs latest (claim C6): marts.gdp_ex_ai's method
+    applied to the first vintage of every input the warehouse holds (raw.observations_first_release) and to the
+    latest. With the live FRED path and its vintage fetch, the first vintage is FRED's first release; with the
+    embedded snapshot (one vintage per series) both sides agree: that means no revision is known, not that
+    there was none."""
+    return gdp_ex_ai_revisions(latest, first, definitions, census, release_notes)

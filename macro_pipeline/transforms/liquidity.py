@@ -4,34 +4,40 @@ from __future__ import annotations
 
 import polars as pl
 
-from macro_pipeline.schemas import NetLiquidity
+from macro_pipeline.mart_kit import Series, mart
+from macro_pipeline.schemas.liquidity import NetLiquidity
 
 FED_TOTAL_ASSETS = "WALCL"
 TREASURY_GENERAL_ACCOUNT = "WDTGAL"
 OVERNIGHT_REVERSE_REPOS = "RRPONTSYD"
 INPUT_SERIES = (FED_TOTAL_ASSETS, TREASURY_GENERAL_ACCOUNT, OVERNIGHT_REVERSE_REPOS)
 CHANGE_WEEKS = 13
-_USD_BN = 1e9
+BASE_UNIT = "usd_bn"
 
 
-def _in_usd_bn(staging: pl.DataFrame, series_catalog: pl.DataFrame, series_id: str, name: str) -> pl.DataFrame:
-    scale = series_catalog.filter(pl.col("series_id") == series_id)["unit_scale"]
-    if scale.len() != 1:
-        raise KeyError(f"series {series_id} is not in the catalog")
-    return (staging.filter(pl.col("series_id") == series_id)
-            .select(pl.col("date").alias("week_date"), (pl.col("value") * scale[0] / _USD_BN).alias(name)))
+def _in_usd_bn(staging: pl.DataFrame, series_id: str, name: str) -> pl.DataFrame:
+    rows = staging.filter(pl.col("series_id") == series_id)
+    units = set(rows["unit_id"].unique().to_list())
+    if units - {BASE_UNIT}:
+        raise ValueError(f"{series_id} arrives in {sorted(units)}, not {BASE_UNIT}: its catalog unit changed")
+    return rows.select(pl.col("date").alias("week_date"), pl.col("value").alias(name))
 
 
-def net_liquidity(staging: pl.DataFrame, series_catalog: pl.DataFrame) -> pl.DataFrame:
-    """Weekly net liquidity on the Wednesdays of the H.4.1 (WALCL's dates).
+@mart("marts.net_liquidity", model=NetLiquidity, key=("week_date",), claims="C8", date_column="week_date",
+      units="billions of U.S. dollars", inputs={"staging": Series(INPUT_SERIES)})
+def net_liquidity(staging: pl.DataFrame) -> pl.DataFrame:
+    """Weekly US net liquidity for claim C8, in billions of U.S. dollars.
 
-    Each component is taken on that exact Wednesday: a reverse-repo figure from another day is not carried over,
-    so a Wednesday without one has no net value (``complete`` is false). 13-week changes compare with the row
-    13 Wednesdays earlier.
+    Fed total assets (WALCL) less the Treasury General Account (WDTGAL) less overnight reverse repos
+    (RRPONTSYD), each on the H.4.1 Wednesday (WALCL's dates). Each component is taken on that exact Wednesday: a
+    reverse-repo figure from another day is not carried over, so a Wednesday without one has no net value
+    (``complete`` is false) rather than a carried-forward one. The 13-week change compares with the row exactly
+    13 Wednesdays earlier and is split into the Fed's balance sheet (QE/QT) and the Treasury/RRP part the thesis
+    says will lead in 2026. Sources: Federal Reserve H.4.1, New York Fed, via FRED.
     """
-    weeks = _in_usd_bn(staging, series_catalog, FED_TOTAL_ASSETS, "fed_total_assets_usd_bn")
-    tga = _in_usd_bn(staging, series_catalog, TREASURY_GENERAL_ACCOUNT, "tga_usd_bn")
-    rrp = _in_usd_bn(staging, series_catalog, OVERNIGHT_REVERSE_REPOS, "on_rrp_usd_bn")
+    weeks = _in_usd_bn(staging, FED_TOTAL_ASSETS, "fed_total_assets_usd_bn")
+    tga = _in_usd_bn(staging, TREASURY_GENERAL_ACCOUNT, "tga_usd_bn")
+    rrp = _in_usd_bn(staging, OVERNIGHT_REVERSE_REPOS, "on_rrp_usd_bn")
     frame = (weeks.join(tga, on="week_date", how="left").join(rrp, on="week_date", how="left")
              .sort("week_date")
              .with_columns((pl.col("fed_total_assets_usd_bn") - pl.col("tga_usd_bn") - pl.col("on_rrp_usd_bn"))

@@ -330,11 +330,32 @@ def _evidence(claim_id: str, verdict: str, tests: list[dict], notes: list[str], 
     return sentence[0].upper() + sentence[1:] + "."
 
 
+def _mart_problems(marts: pl.DataFrame | None, claim_id: str) -> str | None:
+    """A sentence naming the claim's marts that did not build in their last attempt, else None."""
+    if marts is None or marts.is_empty():
+        return None
+    bad = marts.filter((pl.col("status") != "built") & pl.col("claim_ids").list.contains(claim_id))
+    if bad.is_empty():
+        return None
+    parts = []
+    for row in bad.sort("table_name").iter_rows(named=True):
+        if row["status"] == "failed":
+            built = f"{row['built_at']:%Y-%m-%d %H:%M}" if row["built_at"] else "?"
+            kept = (f"the published table is its last good build (run {row['built_run_id']}, {built} UTC)"
+                    if row["built_run_id"] else "the published table is empty (it never built)")
+            parts.append(f"{row['table_name']} failed ({row['reason']}); {kept}")
+        else:
+            parts.append(f"{row['table_name']} has insufficient data ({row['reason']})")
+    return "Not judged: " + "; ".join(parts) + "."
+
+
 def claims_scorecard(values: pl.DataFrame, rules: pl.DataFrame, claims: pl.DataFrame,
-                     as_of: dt.date) -> pl.DataFrame:
+                     as_of: dt.date, marts: pl.DataFrame | None = None) -> pl.DataFrame:
     """published.claims_scorecard: one row per claim of ``claims`` (catalog/claims.csv), from the published
     indicator rows ``values`` (published.indicators), the parsed ``rules`` (parse_rules) and the vintage date
-    ``as_of`` of the indicators."""
+    ``as_of`` of the indicators. ``marts`` (meta.marts): a claim whose mart failed or had insufficient data in its
+    last attempt is not judged (insufficient data), and its evidence names the mart, the reason and which build
+    of the table is published."""
     outcomes = evaluate_rules(values, rules)
     versions = rules["rule_version"].unique().to_list()
     version = versions[0] if versions else ""
@@ -346,10 +367,14 @@ def claims_scorecard(values: pl.DataFrame, rules: pl.DataFrame, claims: pl.DataF
         n_met = sum(1 for t in tests if t["met"])
         n_without = sum(1 for t in tests if t["met"] is None)
         verdict = verdict_of(len(tests), n_met, n_without)
+        evidence = _evidence(claim_id, verdict, tests, notes.to_list(), version)
+        problems = _mart_problems(marts, claim_id)
+        if problems:
+            verdict, evidence = "insufficient data", problems + " " + evidence
         dates = [t["date"] for t in tests if t["date"] is not None]
         out.append({
             "claim_id": claim_id, "claim": claim["claim"], "verdict": verdict,
-            "evidence": _evidence(claim_id, verdict, tests, notes.to_list(), version),
+            "evidence": evidence,
             "latest_date": max(dates) if dates else None, "as_of": as_of, "rule_version": version,
             "rules_evaluated": len(tests), "rules_met": n_met,
             "indicator_ids": sorted({t["indicator_id"] for t in tests}),

@@ -43,20 +43,28 @@ class ValidationReport:
         return "\n".join(lines)
 
 
-def validate(model: type[pa.DataFrameModel], frame: pl.DataFrame) -> ValidationReport:
-    """Validate every rule of ``model`` on ``frame`` at once; never raises for data failures."""
+def validate(model: type[pa.DataFrameModel], frame: pl.DataFrame, key: tuple[str, ...] = ()) -> ValidationReport:
+    """Validate every rule of ``model`` on ``frame`` at once; never raises for data failures. Failing rows are
+    named by the usual key columns (series_id, date, ...) and by ``key`` (e.g. a mart's own key)."""
+    return validate_schema(model.to_schema(), frame, model.__name__, key)
+
+
+def validate_schema(schema: pa.DataFrameSchema, frame: pl.DataFrame, name: str | None = None,
+                    key: tuple[str, ...] = ()) -> ValidationReport:
+    """Validate every rule of a pandera schema on ``frame`` at once; never raises for data failures."""
+    name = name or schema.name or "schema"
     try:
-        model.validate(frame, lazy=True)
+        schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as err:
-        unique = model.to_schema().unique
+        unique = schema.unique
         cases = err.failure_cases.with_columns(
             pl.when(pl.col("check") == "multiple_fields_uniqueness")
             .then(pl.lit(f"rows are not unique on {unique}")).otherwise(pl.col("check")).alias("check"),
             # a dataframe-wide check reports the model's name as its column: say "row" instead
-            pl.when(pl.col("column") == model.__name__).then(pl.lit("(row)")).otherwise(pl.col("column"))
+            pl.when(pl.col("column") == name).then(pl.lit("(row)")).otherwise(pl.col("column"))
             .alias("column"))
-        return ValidationReport(model.__name__, _failure_rows(frame, cases))
-    return ValidationReport(model.__name__, _empty_failures(frame))
+        return ValidationReport(name, _failure_rows(frame, cases, key))
+    return ValidationReport(name, _empty_failures(frame, key))
 
 
 def with_duplicate_check(report: ValidationReport, sorted_frame: pl.DataFrame,
@@ -68,27 +76,29 @@ def with_duplicate_check(report: ValidationReport, sorted_frame: pl.DataFrame,
     """
     same_as_previous = pl.all_horizontal([pl.col(k) == pl.col(k).shift(1) for k in key]).fill_null(False)
     same_as_next = pl.all_horizontal([pl.col(k) == pl.col(k).shift(-1) for k in key]).fill_null(False)
-    keys = _key_columns(sorted_frame)
+    # the rows are named by the usual key columns and by the checked key itself (a mart's key may be its own)
+    keys = _key_columns(sorted_frame, key)
     duplicated = sorted_frame.filter(same_as_previous | same_as_next).select(keys)
     if duplicated.is_empty():
         return report
     rule = f"rows are unique on {list(key)}"
     found = duplicated.with_columns(pl.lit("(row)").alias("column"), pl.lit(rule).alias("check"))
-    failures = pl.concat([report.failures, found.select(report.failures.columns)], how="vertical_relaxed")
+    failures = pl.concat([report.failures, found], how="diagonal_relaxed")
     return ValidationReport(report.model, failures)
 
 
-def _key_columns(frame: pl.DataFrame) -> list[str]:
-    return [c for c in _KEY_COLUMNS if c in frame.columns]
+def _key_columns(frame: pl.DataFrame, key: tuple[str, ...] = ()) -> list[str]:
+    keys = [c for c in _KEY_COLUMNS if c in frame.columns]
+    return keys + [c for c in key if c in frame.columns and c not in keys]
 
 
-def _empty_failures(frame: pl.DataFrame) -> pl.DataFrame:
-    keyed = frame.select(_key_columns(frame)).clear()
+def _empty_failures(frame: pl.DataFrame, key: tuple[str, ...] = ()) -> pl.DataFrame:
+    keyed = frame.select(_key_columns(frame, key)).clear()
     return keyed.with_columns(pl.lit(None, pl.String).alias("column"), pl.lit(None, pl.String).alias("check"))
 
 
-def _failure_rows(frame: pl.DataFrame, cases: pl.DataFrame) -> pl.DataFrame:
-    keys = _key_columns(frame)
+def _failure_rows(frame: pl.DataFrame, cases: pl.DataFrame, key: tuple[str, ...] = ()) -> pl.DataFrame:
+    keys = _key_columns(frame, key)
     cases = cases.select(
         pl.col("index").cast(pl.Int64),
         pl.col("column").cast(pl.String),

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from macro_pipeline.schemas import TABLES, TableSpec
+from macro_pipeline.schemas import TableSpec, tables
 from macro_pipeline.sql import load_sql, qualified, quote_identifier, split_statements
 from macro_pipeline.warehouse.ddl import comments, create_table
 
@@ -53,7 +53,7 @@ def remove_stale_builds(published: Path) -> list[Path]:
 
 
 def _published_specs() -> list[TableSpec]:
-    return [t for t in TABLES if t.published]
+    return [t for t in tables() if t.published]
 
 
 def publish_file(working: Path, published: Path, run: RunRecord) -> PublishResult:

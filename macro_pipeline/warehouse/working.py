@@ -11,10 +11,15 @@ import duckdb
 import polars as pl
 
 from macro_pipeline.catalog import validate_series_id
-from macro_pipeline.schemas import TABLES, table
+from macro_pipeline.schemas import TableSpec, table, tables
 from macro_pipeline.settings import PUBLISHED_FILE_NAME
 from macro_pipeline.sql import load_sql, qualified, quote_identifier, split_statements
 from macro_pipeline.warehouse.ddl import create_table
+from macro_pipeline.warehouse.migrations import migrate_history_tables
+
+# schemas of the tables that are not in the registry: parsed reference and catalog files, each written whole by
+# its own asset (their columns come from the file and its parser)
+FILE_TABLE_SCHEMAS = ("reference", "config")
 
 
 class Warehouse(dg.ConfigurableResource):
@@ -58,6 +63,15 @@ class Warehouse(dg.ConfigurableResource):
             return self.read(name, "WHERE false")
         return self.read(name, f"WHERE series_id IN ({', '.join('?' * len(ids))})", ids)
 
+    def read_first_release(self, series_ids: list[str] | tuple[str, ...]) -> pl.DataFrame:
+        """The first vintage the store holds of each observation of these series (raw.observations_first_release,
+        the view analysts get): series_id, date, value, realtime_start."""
+        ids = [validate_series_id(series_id) for series_id in series_ids] or [""]
+        with self.connect() as con:
+            return con.sql("SELECT series_id, date, value, realtime_start FROM raw.observations_first_release "
+                           f"WHERE series_id IN ({', '.join('?' * len(ids))}) ORDER BY series_id, date",
+                           params=ids).pl()
+
     def read_latest(self, where: str = "", params: list | None = None) -> pl.DataFrame:
         """The latest vintage of every observation (series_id, date, value, realtime_start), selected by DuckDB
         through the same raw.observations_latest view analysts get: the whole history never enters memory."""
@@ -66,30 +80,84 @@ class Warehouse(dg.ConfigurableResource):
                            "ORDER BY series_id, date", params=params or None).pl()
 
     def replace(self, name: str, frame: pl.DataFrame) -> int:
-        """Replace a table's rows with ``frame`` (registry column order) in one transaction; returns row count."""
+        """Replace a table's rows with ``frame`` (registry column order) in one transaction; returns row count.
+
+        A derived table is rebuilt from its model's DDL (``CREATE OR REPLACE``), so a changed column never breaks
+        an existing data folder; a history table (raw.observations, meta.runs) keeps its table and is never
+        rebuilt (its shape changes only through ``warehouse.migrations``)."""
         spec = table(name)
         frame = frame.select(spec.column_names())
         with self.connect() as con:
             con.begin()
             con.register("incoming", frame)
-            con.execute(f"DELETE FROM {qualified(name)}")
-            con.execute(f"INSERT INTO {qualified(name)} SELECT * FROM incoming")
+            if spec.history:
+                con.execute(f"DELETE FROM {qualified(name)}")
+            else:
+                con.execute(_create_or_replace(spec))
+            cols = ", ".join(quote_identifier(c) for c in spec.column_names())
+            con.execute(f"INSERT INTO {qualified(name)} ({cols}) SELECT {cols} FROM incoming")
             con.unregister("incoming")
             con.commit()
         return frame.height
 
+    def upsert(self, name: str, frame: pl.DataFrame, key: str) -> None:
+        """Replace the rows of ``name`` whose ``key`` is in ``frame`` (status tables written one row at a time)."""
+        spec = table(name)
+        frame = frame.select(spec.column_names())
+        cols = ", ".join(quote_identifier(c) for c in spec.column_names())
+        with self.connect() as con:
+            con.begin()
+            con.register("incoming", frame)
+            con.execute(f"DELETE FROM {qualified(name)} WHERE {quote_identifier(key)} IN "
+                        f"(SELECT {quote_identifier(key)} FROM incoming)")
+            con.execute(f"INSERT INTO {qualified(name)} ({cols}) SELECT {cols} FROM incoming")
+            con.unregister("incoming")
+            con.commit()
+
+    def replace_file_table(self, name: str, frame: pl.DataFrame) -> int:
+        """Replace a parsed reference or catalog file's table (``reference.<x>`` / ``config.<x>``) whole."""
+        schema, _, _ = name.partition(".")
+        if schema not in FILE_TABLE_SCHEMAS:
+            raise ValueError(f"{name}: file tables live in the schemas {FILE_TABLE_SCHEMAS}")
+        with self.connect() as con:
+            con.begin()
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_identifier(schema)}")
+            con.register("incoming", frame)
+            con.execute(f"CREATE OR REPLACE TABLE {qualified(name)} AS SELECT * FROM incoming")
+            con.unregister("incoming")
+            con.commit()
+        return frame.height
+
+    def read_file_table(self, name: str) -> pl.DataFrame:
+        schema, _, _ = name.partition(".")
+        if schema not in FILE_TABLE_SCHEMAS:
+            raise ValueError(f"{name}: file tables live in the schemas {FILE_TABLE_SCHEMAS}")
+        with self.connect() as con:
+            return con.sql(f"SELECT * FROM {qualified(name)}").pl()
+
 
 def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
-    existing = {f"{s}.{t}" for s, t in con.execute(
-        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()}
-    for spec in TABLES:
-        if spec.name in existing:
+    """Create missing registry tables; migrate history tables; rebuild (empty) a derived table whose stored
+    columns no longer match its model, so reading it never fails on a data folder an older version built."""
+    stored: dict[str, list[str]] = {}
+    for schema, name, column in con.execute(
+            "SELECT schema_name, table_name, column_name FROM duckdb_columns() "
+            "WHERE database_name = current_database() ORDER BY schema_name, table_name, column_index").fetchall():
+        stored.setdefault(f"{schema}.{name}", []).append(column)
+    specs = tables()
+    migrate_history_tables(con, [s for s in specs if s.history and s.name in stored], stored)
+    for spec in specs:
+        if spec.name in stored and (spec.history or stored[spec.name] == spec.column_names()):
             continue
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_identifier(spec.schema)}")
-        con.execute(create_table(spec))
+        con.execute(_create_or_replace(spec))
     has_views = con.execute("SELECT count(*) FROM duckdb_views() WHERE schema_name = 'raw' "
-                            "AND view_name = 'observations_latest'").fetchall()[0][0]
+                            "AND view_name = 'observations_first_release'").fetchall()[0][0]
     if not has_views:
-        # the raw layer's view and as-of macro, exactly as published, so the pipeline reads what analysts read
+        # the raw layer's views and as-of macro, exactly as published, so the pipeline reads what analysts read
         for statement in split_statements(load_sql("pipeline/raw_views")):
             con.execute(statement)
+
+
+def _create_or_replace(spec: TableSpec) -> str:
+    return create_table(spec).replace("CREATE TABLE", "CREATE OR REPLACE TABLE", 1)

@@ -131,8 +131,6 @@ CASES: dict[str, tuple[Callable[[Path, Path, Path], None], list[str]]] = {
     "non-numeric value": (non_numeric_value, ["UNRATE", "line 869", "14.8%"]),
     "infinite value": (infinite_value, ["UNRATE", "2020-04-01", "finite"]),
     "unit change x1000 mid-series": (unit_change_mid_series, ["CPIAUCSL", "2024-01-01", "max_step_ratio"]),
-    "reference table without a citation": (reference_without_citation, ["datacenter_electricity_us", "url"]),
-    "scenario assumption out of range": (assumption_out_of_range, ["power_assumptions.csv", "load_factor"]),
     "NaN value": (nan_value, ["UNRATE", "2020-04-01", "finite"]),
     "out-of-range value": (out_of_range_value, ["UNRATE", "2020-04-01", "plausible range"]),
     "date off the frequency": (off_frequency_date, ["UNRATE", "2020-04-15", "frequency"]),
@@ -185,3 +183,42 @@ def test_fixing_the_input_lets_the_next_run_publish(published_once: Path, data_d
     outcome = run_pipeline(data_dir, snapshot_dir)
     assert outcome.success, outcome.failure_text
     assert query(published_once, "SELECT count(*) FROM meta.runs")[0][0] == 2
+
+
+# A broken cited file fails only the claims whose marts read it: the others still publish (the mart kit's
+# per-claim publishing); the failed marts keep their last good tables and the scorecard names them.
+CLAIM_CASES: dict[str, tuple[Callable[[Path, Path, Path], None], list[str], str]] = {
+    "reference table without a citation": (reference_without_citation, ["datacenter_electricity_us", "url"],
+                                           "marts.datacenter_power_vs_grid"),
+    "scenario assumption out of range": (assumption_out_of_range, ["power_assumptions.csv", "load_factor"],
+                                         "marts.power_assumptions"),
+}
+
+
+@pytest.mark.parametrize("case", list(CLAIM_CASES))
+def test_a_bad_cited_file_fails_its_claim_and_the_others_publish(case: str, published_once: Path, data_dir: Path,
+                                                                 snapshot_dir: Path, tmp_path: Path) -> None:
+    break_input, expected_words, failed_mart = CLAIM_CASES[case]
+    catalog_dir = copy_catalog(tmp_path / "catalog")
+    reference_dir = copy_reference(tmp_path / "reference")
+    power_before = query(published_once, "SELECT count(*), sum(hash(year, scenario, datacenter_twh)) "
+                                         "FROM marts.datacenter_power_vs_grid")
+    break_input(snapshot_dir, catalog_dir, reference_dir)
+    outcome = run_pipeline(data_dir, snapshot_dir, catalog_dir, reference_dir)
+    assert outcome.success, outcome.failure_text
+    for word in expected_words:
+        assert word in outcome.failure_text, f"{word!r} not in:\n{outcome.failure_text}"
+    status = dict(query(published_once, "SELECT table_name, status FROM meta.marts"))
+    assert status[failed_mart] == "failed"
+    assert status["marts.datacenter_power_by_year"] == "failed"
+    assert status["marts.net_liquidity"] == status["marts.gdp_ex_ai"] == "built"
+    reason = query(published_once, "SELECT reason FROM meta.marts WHERE table_name = ?", [failed_mart])[0][0]
+    assert all(word in reason for word in expected_words), reason
+    # the failed marts' published tables are their last good builds, and a new run was published
+    assert query(published_once, "SELECT count(*), sum(hash(year, scenario, datacenter_twh)) "
+                                 "FROM marts.datacenter_power_vs_grid") == power_before
+    assert query(published_once, "SELECT count(*) FROM meta.runs")[0][0] == 2
+    verdicts = dict(query(published_once, "SELECT claim_id, verdict FROM published.claims_scorecard"))
+    evidence = query(published_once, "SELECT evidence FROM published.claims_scorecard WHERE claim_id = 'C10'")[0][0]
+    assert verdicts["C10"] == "insufficient data" and "failed" in evidence and "last good build" in evidence
+    assert verdicts["C8"] != "insufficient data" and verdicts["C6"] != "insufficient data"

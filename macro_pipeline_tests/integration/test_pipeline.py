@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from macro_pipeline.catalog import load_catalog
-from macro_pipeline.schemas import TABLES
+from macro_pipeline.schemas import tables as registry_tables
 from macro_pipeline.settings import SQL_DIR
 from macro_pipeline.sources.snapshot import read_manifest
 from macro_pipeline_tests.support import query, read_series, run_pipeline, set_snapshot_date, write_series
@@ -23,7 +23,7 @@ CONTRACT_TABLES = ["catalog.series", "catalog.claims", "catalog.tables", "raw.ob
 def test_published_file_has_every_contract_table_with_comments(published_once: Path) -> None:
     tables = {f"{s}.{t}" for s, t in query(published_once, "SELECT schema_name, table_name FROM duckdb_tables()")}
     assert set(CONTRACT_TABLES) <= tables
-    assert {t.name for t in TABLES if t.published} <= tables
+    assert {t.name for t in registry_tables() if t.published} <= tables
     views = {f"{s}.{v}" for s, v in query(published_once, "SELECT schema_name, view_name FROM duckdb_views() "
                                                           "WHERE NOT internal")}
     assert "raw.observations_latest" in views

@@ -30,7 +30,7 @@ def server() -> Iterator[FredTestServer]:
 def _materialize(instance: dg.DagsterInstance, source: FredApiSource, data_dir: Path) -> dg.ExecuteInProcessResult:
     definitions = defs()
     return dg.materialize(
-        [*definitions.assets, *definitions.asset_checks], instance=instance, raise_on_error=False,
+        [*(definitions.assets or []), *(definitions.asset_checks or [])], instance=instance, raise_on_error=False,
         resources={"catalog": CatalogResource(reference_directory=str(REFERENCE_DIR)), "source": source,
                    "warehouse": Warehouse(data_dir=str(data_dir))})
 

@@ -10,7 +10,7 @@ import pytest
 
 from macro_pipeline import settings
 from macro_pipeline.reference import load_reference
-from macro_pipeline.schemas.power import (DatacenterPowerByYear, DatacenterPowerVsGrid, PowerAssumptions,
+from macro_pipeline.schemas.datacenter_power import (DatacenterPowerByYear, DatacenterPowerVsGrid, PowerAssumptions,
                                           PowerContextMonthly)
 from macro_pipeline.transforms import datacenter_power as d
 from macro_pipeline.transforms.validation import validate

@@ -12,7 +12,7 @@ import pytest
 
 from macro_pipeline import settings
 from macro_pipeline.reference import load_reference
-from macro_pipeline.schemas.gdp import GdpExAi, GdpExAiByQuarter, GdpExAiPeriods
+from macro_pipeline.schemas.gdp_ex_ai import GdpExAi, GdpExAiByQuarter, GdpExAiPeriods
 from macro_pipeline.transforms import gdp_ex_ai as g
 from macro_pipeline.transforms.validation import validate
 
@@ -251,14 +251,6 @@ def test_model_rejects_a_broken_identity(mart):
 # -- vintages, definitions, census ------------------------------------------------------------------------------
 
 
-def test_select_vintage_as_of_and_first_release():
-    obs = pl.DataFrame({"series_id": ["GDP"] * 3, "date": [Q[0]] * 3, "value": [1.0, 2.0, 3.0],
-                        "realtime_start": [dt.date(2024, 4, 25), dt.date(2024, 5, 30), dt.date(2024, 6, 27)]})
-    assert g.select_vintage(obs)["value"].to_list() == [3.0]
-    assert g.select_vintage(obs, as_of=dt.date(2024, 6, 1))["value"].to_list() == [2.0]
-    assert g.select_vintage(obs, first_release=True)["value"].to_list() == [1.0]
-
-
 @pytest.mark.parametrize(("row", "message"), [
     ("t1,broad,eq,Eq,nipa,EQN,,,2024-04-01,test,", "needs real_input"),
     ("t1,broad,eq,Eq,nipa,EQN,EQR,,2024-05-01,test,", "not the first day of a quarter"),
@@ -328,16 +320,17 @@ def _snapshot_inputs(definitions: pl.DataFrame) -> pl.DataFrame:
 
 def test_revisions_compare_the_first_vintage_with_the_latest():
     from macro_pipeline.catalog import load_catalog
-    from macro_pipeline.schemas.gdp import GdpExAiRevisions
+    from macro_pipeline.schemas.gdp_ex_ai import GdpExAiRevisions
 
     definitions = g.load_definitions().filter(pl.col("input_kind") == "nipa")
     first = _snapshot_inputs(definitions)
     # a later vintage revises 2026-Q1 headline growth from 1.6 to 2.0
     revised = pl.DataFrame({"series_id": ["A191RL1Q225SBEA"], "date": [dt.date(2026, 1, 1)], "value": [2.0],
                             "realtime_start": [dt.date(2026, 12, 15)]})
-    observations = pl.concat([first, revised])
+    # the latest vintage of each observation, as staging holds it (the SQL views pick vintages in the pipeline)
+    latest = pl.concat([first, revised]).sort("realtime_start").group_by("series_id", "date").last()
     catalog = load_catalog().series
-    table = g.gdp_ex_ai_revisions(observations, definitions, series_catalog=catalog)
+    table = g.gdp_ex_ai_revisions(latest, first, definitions, series_catalog=catalog)
     assert validate(GdpExAiRevisions, table).ok
     q1 = table.filter((pl.col("quarter") == dt.date(2026, 1, 1)) & (pl.col("definition") == "broad")).row(
         0, named=True)
@@ -360,7 +353,7 @@ def test_with_one_vintage_nothing_is_revised():
     from macro_pipeline.catalog import load_catalog
 
     definitions = g.load_definitions().filter(pl.col("input_kind") == "nipa")
-    table = g.gdp_ex_ai_revisions(_snapshot_inputs(definitions), definitions,
-                                  series_catalog=load_catalog().series)
+    inputs = _snapshot_inputs(definitions)
+    table = g.gdp_ex_ai_revisions(inputs, inputs, definitions, series_catalog=load_catalog().series)
     assert table.height > 100 and not table["revised"].any()
     assert (table["ex_ai_growth_revision_pp"].abs() < 1e-12).all()

@@ -9,8 +9,9 @@ import polars as pl
 import pytest
 
 from macro_pipeline.catalog import load_catalog
-from macro_pipeline.schemas import NetLiquidity
+from macro_pipeline.schemas.liquidity import NetLiquidity
 from macro_pipeline.transforms.liquidity import net_liquidity
+from macro_pipeline.transforms.staging import in_base_units
 
 W0 = dt.date(2026, 1, 7)  # a Wednesday
 
@@ -38,9 +39,15 @@ def staging_frame() -> pl.DataFrame:
     return pl.DataFrame(rows, schema={"series_id": pl.String, "date": pl.Date, "value": pl.Float64}, orient="row")
 
 
+def kit_input(frame: pl.DataFrame, series: pl.DataFrame | None = None) -> pl.DataFrame:
+    """What the mart kit hands the transform: values in each series' catalog base unit."""
+    catalog = load_catalog()
+    return in_base_units(frame, catalog.series if series is None else series, catalog.units)
+
+
 @pytest.fixture(scope="module")
 def mart() -> pl.DataFrame:
-    return net_liquidity(staging_frame(), load_catalog().series)
+    return net_liquidity(kit_input(staging_frame()))
 
 
 def row(mart: pl.DataFrame, i: int) -> dict:
@@ -125,23 +132,31 @@ def test_model_catches_a_broken_identity_and_a_wrong_complete_flag(mart):
 
 
 def test_unit_scale_comes_from_the_catalog():
-    # a catalog that says WALCL is in billions changes the result: scaling is data, not code
+    # a catalog that says WALCL is in billions changes the result: scaling is data (units.csv), not code
     series = load_catalog().series.with_columns(
-        pl.when(pl.col("series_id") == "WALCL").then(pl.lit(1e9)).otherwise(pl.col("unit_scale"))
-        .alias("unit_scale"))
-    mart = net_liquidity(staging_frame(), series)
+        pl.when(pl.col("series_id") == "WALCL").then(pl.lit("usd_bn")).otherwise(pl.col("unit_id"))
+        .alias("unit_id"))
+    mart = net_liquidity(kit_input(staging_frame(), series))
     assert row(mart, 0)["fed_total_assets_usd_bn"] == pytest.approx(7_000_000.0)
+
+
+def test_an_input_in_another_unit_family_is_refused_naming_it():
+    # WALCL declared as a percentage cannot be netted against dollars
+    series = load_catalog().series.with_columns(
+        pl.when(pl.col("series_id") == "WALCL").then(pl.lit("pct")).otherwise(pl.col("unit_id")).alias("unit_id"))
+    with pytest.raises(ValueError, match="WALCL arrives in"):
+        net_liquidity(kit_input(staging_frame(), series))
 
 
 def test_input_series_missing_from_the_catalog_is_an_error_naming_it():
     series = load_catalog().series.filter(pl.col("series_id") != "RRPONTSYD")
-    with pytest.raises(KeyError, match="RRPONTSYD"):
-        net_liquidity(staging_frame(), series)
+    with pytest.raises(ValueError, match="RRPONTSYD"):
+        net_liquidity(kit_input(staging_frame(), series))
 
 
 def test_staging_without_rrp_gives_incomplete_weeks_not_an_error():
     staging = staging_frame().filter(pl.col("series_id") != "RRPONTSYD")
-    mart = net_liquidity(staging, load_catalog().series)
+    mart = net_liquidity(kit_input(staging))
     assert mart.height == 15
     assert mart["complete"].to_list() == [False] * 15
     assert mart["net_liquidity_usd_bn"].null_count() == 15

@@ -16,3 +16,18 @@ QUALIFY row_number() OVER (PARTITION BY series_id, date ORDER BY realtime_start 
 
 COMMENT ON MACRO TABLE raw.observations_as_of IS
 'raw.observations_as_of(D): every series as it was known on date D, the latest vintage with realtime_start <= D. Example: SELECT * FROM raw.observations_as_of(DATE ''2026-01-01'') WHERE series_id = ''GDP''.';
+
+-- raw.observations_first_release: every observation as first published, the earliest vintage the store holds.
+CREATE OR REPLACE VIEW raw.observations_first_release AS
+SELECT series_id, date, value, realtime_start, source
+FROM raw.observations
+QUALIFY row_number() OVER (PARTITION BY series_id, date ORDER BY realtime_start) = 1;
+
+COMMENT ON VIEW raw.observations_first_release IS
+'Every observation as first published: the earliest vintage raw.observations holds, one row per (series_id, date). With a single stored vintage (the embedded snapshot) this equals the latest: "no revision known", not "not revised". Source: raw.observations.';
+
+COMMENT ON COLUMN raw.observations_first_release.series_id IS 'FRED series id, from raw.observations';
+COMMENT ON COLUMN raw.observations_first_release.date IS 'observation date (a month, quarter or year is dated on its first day), from raw.observations';
+COMMENT ON COLUMN raw.observations_first_release.value IS 'the value as first published (earliest stored vintage), in the units of catalog.series, from raw.observations';
+COMMENT ON COLUMN raw.observations_first_release.realtime_start IS 'vintage date of that first value, from raw.observations';
+COMMENT ON COLUMN raw.observations_first_release.source IS 'where the vintage was loaded from, from raw.observations';
