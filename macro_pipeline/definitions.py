@@ -4,7 +4,7 @@ import dagster as dg
 
 import macro_pipeline.defs
 from macro_pipeline import settings
-from macro_pipeline.defs.jobs import build_warehouse_job, build_warehouse_schedule
+from macro_pipeline.defs.jobs import build_warehouse_job, build_warehouse_schedule, ui_test_schedules
 from macro_pipeline.defs.live import (
     fred_source_from_env,
     fred_updates_sensor,
@@ -26,7 +26,7 @@ def defs() -> dg.Definitions:
         assets=dg.load_assets_from_package_module(macro_pipeline.defs),
         asset_checks=dg.load_asset_checks_from_package_module(macro_pipeline.defs),
         jobs=[build_warehouse_job, *([live_refresh_job] if live else [])],
-        schedules=[build_warehouse_schedule, *([live_refresh_schedule] if live else [])],
+        schedules=[build_warehouse_schedule, *([live_refresh_schedule] if live else []), *ui_test_schedules()],
         sensors=[fred_updates_sensor] if live else [],
         resources={
             "catalog": CatalogResource(reference_directory=str(settings.reference_dir())),
