@@ -37,8 +37,9 @@ MESSAGES = {
     "internal": "Internal Server Error",
     "bad_request": "Bad Request.  Variable observation_start is not a valid date.",
 }
-FAULT_KINDS = ("429", "500", "503", "html", "slow", "malformed", "truncated", "garbage_value", "unknown_series",
+FAULT_KINDS = ("429", "500", "503", "html", "slow", "stall", "malformed", "truncated", "garbage_value", "unknown_series",
                "bad_key", "bad_request", "echo")
+STALL_LIMIT_SECONDS = 60.0  # a stalled request never outlives a test that forgot its client
 _HTML_ERROR_PAGE = (b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1>"
                     b"</center><hr><center>nginx</center></body></html>\n")
 
@@ -252,7 +253,8 @@ class FredTestServer:
                times: int = 1, retry_after: str | None = None, delay: float = 0.0) -> None:
         """Answer the next ``times`` matching requests (endpoint/series None = any) with a fault:
         429 (with Retry-After), 500 and 503 (FRED XML), html (a 502 HTML page), slow (``delay`` s, then the
-        answer), malformed (broken XML), truncated (half the declared body), garbage_value (XML with a
+        answer), stall (no answer until the client hangs up: a timeout whatever the client's deadline and the
+        machine's load, unlike a fixed delay that races it), malformed (broken XML), truncated (half the declared body), garbage_value (XML with a
         non-numeric value), unknown_series, bad_key and bad_request (FRED's 400 errors), echo (a 400 HTML page that repeats
         the request line, key included, as some proxies do)."""
         if kind not in FAULT_KINDS:
@@ -366,7 +368,8 @@ class FredTestServer:
                 body = body[: max(10, len(body) // 2)].replace(b"/>", b">", 1) + b"<observation date=\"20"
             if fault is not None and fault.kind == "garbage_value" and status == 200:
                 body = re.sub(rb'value="[^"]*"', b'value="n/a"', body, count=1)
-        record.status = status
+        if fault is None or fault.kind != "stall":  # a stalled request is never answered: its status stays 0
+            record.status = status
         return status, headers, body, fault
 
     def _answer(self, endpoint: str, params: dict[str, str]) -> bytes:
@@ -507,6 +510,9 @@ class _Handler(BaseHTTPRequestHandler):
         parsed = urllib.parse.urlsplit(self.path)
         params = {k: v[-1] for k, v in urllib.parse.parse_qs(parsed.query, keep_blank_values=True).items()}
         status, headers, body, fault = self.fred.handle(parsed.path, params)
+        if fault is not None and fault.kind == "stall":
+            self._wait_for_hang_up()
+            return
         try:
             self.send_response(status)
             for name, value in headers.items():
@@ -522,6 +528,16 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError, OSError):
             pass  # the client gave up (a timeout test): nothing to answer
+
+    def _wait_for_hang_up(self) -> None:
+        """Answer nothing until the client closes the connection (its timeout fired), or at most a minute."""
+        self.close_connection = True
+        self.connection.settimeout(STALL_LIMIT_SECONDS)
+        try:
+            while self.connection.recv(1024):
+                pass
+        except OSError:
+            pass  # the limit passed or the connection broke: either way, nothing is answered
 
     def log_message(self, format: str, *args: object) -> None:  # request lines carry the key: never log them
         pass
