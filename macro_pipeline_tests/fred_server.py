@@ -37,8 +37,8 @@ MESSAGES = {
     "internal": "Internal Server Error",
     "bad_request": "Bad Request.  Variable observation_start is not a valid date.",
 }
-FAULT_KINDS = ("429", "500", "503", "html", "slow", "stall", "malformed", "truncated", "garbage_value", "unknown_series",
-               "bad_key", "bad_request", "echo")
+FAULT_KINDS = ("429", "500", "503", "html", "slow", "stall", "malformed", "truncated", "garbage_value",
+               "unknown_series", "bad_key", "bad_request", "echo")
 STALL_LIMIT_SECONDS = 60.0  # a stalled request never outlives a test that forgot its client
 _HTML_ERROR_PAGE = (b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1>"
                     b"</center><hr><center>nginx</center></body></html>\n")
@@ -214,8 +214,9 @@ class FredTestServer:
                    frequency_short: str = "Q", title: str = "Synthetic test series", units: str = "Index") -> None:
         """Register a series that is not in the snapshot, with its vintages (date, full state)."""
         with self._lock:
+            ordered = sorted(vintages, key=lambda v: v[0])
             self._series[series_id] = SeriesState(series_id, title, units, frequency_short, vintages=[
-                Vintage(d, dict(obs), f"{d.isoformat()} 07:45:00-06") for d, obs in sorted(vintages, key=lambda v: v[0])])
+                Vintage(d, dict(obs), f"{d.isoformat()} 07:45:00-06") for d, obs in ordered])
             self.today = max(self.today, max((d for d, _ in vintages), default=self.today))
 
     def add_vintage(self, series_id: str, vintage_date: dt.date, changes: dict[dt.date, float | None],
@@ -254,9 +255,9 @@ class FredTestServer:
         """Answer the next ``times`` matching requests (endpoint/series None = any) with a fault:
         429 (with Retry-After), 500 and 503 (FRED XML), html (a 502 HTML page), slow (``delay`` s, then the
         answer), stall (no answer until the client hangs up: a timeout whatever the client's deadline and the
-        machine's load, unlike a fixed delay that races it), malformed (broken XML), truncated (half the declared body), garbage_value (XML with a
-        non-numeric value), unknown_series, bad_key and bad_request (FRED's 400 errors), echo (a 400 HTML page that repeats
-        the request line, key included, as some proxies do)."""
+        machine's load, unlike a fixed delay that races it), malformed (broken XML), truncated (half the declared
+        body), garbage_value (XML with a non-numeric value), unknown_series, bad_key and bad_request (FRED's 400
+        errors), echo (a 400 HTML page that repeats the request line, key included, as some proxies do)."""
         if kind not in FAULT_KINDS:
             raise ValueError(f"fault kind {kind!r} is not one of {FAULT_KINDS}")
         if endpoint is not None and endpoint not in ENDPOINTS:
@@ -318,7 +319,7 @@ class FredTestServer:
         result = []
         for date in dates:
             current: tuple[dt.date, float | None] | None = None  # (start, value) of the open period
-            for index, vintage in enumerate(vintages):
+            for vintage in vintages:
                 present = date in vintage.observations
                 value = vintage.observations.get(date)
                 if current is not None and (not present or value != current[1]):
@@ -506,7 +507,7 @@ class _Handler(BaseHTTPRequestHandler):
     fred: FredTestServer
     server_version = "FredTestServer/1.0"
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         parsed = urllib.parse.urlsplit(self.path)
         params = {k: v[-1] for k, v in urllib.parse.parse_qs(parsed.query, keep_blank_values=True).items()}
         status, headers, body, fault = self.fred.handle(parsed.path, params)

@@ -8,8 +8,12 @@ from macro_pipeline.defs.resources import CatalogResource
 from macro_pipeline.defs.staging import STAGING_OBSERVATIONS
 from macro_pipeline.reference import load_reference
 from macro_pipeline.schemas.gdp import GdpExAi, GdpExAiByQuarter, GdpExAiPeriods, GdpExAiRevisions
-from macro_pipeline.schemas.power import (DatacenterPowerByYear, DatacenterPowerVsGrid, PowerAssumptions,
-                                          PowerContextMonthly)
+from macro_pipeline.schemas.power import (
+    DatacenterPowerByYear,
+    DatacenterPowerVsGrid,
+    PowerAssumptions,
+    PowerContextMonthly,
+)
 from macro_pipeline.transforms import datacenter_power, gdp_ex_ai
 from macro_pipeline.transforms.validation import ValidationReport, validate
 from macro_pipeline.warehouse import Warehouse

@@ -79,7 +79,8 @@ def catalog_tables(warehouse: Warehouse) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata=table_metadata("catalog.tables", table))
 
 
-@dg.asset(key=PUBLISHED_INDICATORS, deps=[dg.AssetKey(name.split(".")) for name in INDICATOR_MARTS], tags={"layer": "published"}, **_COMMON,
+@dg.asset(key=PUBLISHED_INDICATORS, deps=[dg.AssetKey(name.split(".")) for name in INDICATOR_MARTS],
+          tags={"layer": "published"}, **_COMMON,
           metadata=definition_metadata("published.indicators"),
           check_specs=[dg.AssetCheckSpec("indicators_are_valid", asset=PUBLISHED_INDICATORS, blocking=True,
                                          description="One finite value per indicator and date, each with a "

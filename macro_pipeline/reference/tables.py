@@ -22,8 +22,7 @@ from pathlib import Path
 
 import polars as pl
 
-from macro_pipeline.reference.values import (ReferenceValueError, StatedValue, parse_stated_value,
-                                             qualifier_from_note)
+from macro_pipeline.reference.values import ReferenceValueError, StatedValue, parse_stated_value, qualifier_from_note
 
 CITATION_COLUMNS = ("source_title", "publisher", "published", "url", "locator")
 
@@ -160,7 +159,7 @@ def _stated_columns(prefix: str, stated: StatedValue | None) -> dict[str, object
     else:
         names = {s: f"{prefix}{s or '_value'}" for s in _STATED_SUFFIXES}
     if stated is None:
-        return {n: None for n in names.values()}
+        return dict.fromkeys(names.values())
     return {names[""]: stated.value, names["_low"]: stated.low, names["_high"]: stated.high,
             names["_qualifier"]: stated.qualifier, names["_bound"]: stated.bound, names["_remark"]: stated.remark}
 

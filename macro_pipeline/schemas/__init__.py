@@ -16,8 +16,12 @@ from macro_pipeline.schemas.catalog import CatalogClaims, CatalogSeries, Catalog
 from macro_pipeline.schemas.gdp import GdpExAi, GdpExAiByQuarter, GdpExAiPeriods, GdpExAiRevisions
 from macro_pipeline.schemas.marts import NetLiquidity
 from macro_pipeline.schemas.meta import Runs
-from macro_pipeline.schemas.power import (DatacenterPowerByYear, DatacenterPowerVsGrid, PowerAssumptions,
-                                          PowerContextMonthly)
+from macro_pipeline.schemas.power import (
+    DatacenterPowerByYear,
+    DatacenterPowerVsGrid,
+    PowerAssumptions,
+    PowerContextMonthly,
+)
 from macro_pipeline.schemas.published import ClaimsScorecard, Indicators
 from macro_pipeline.schemas.raw import FetchLog, RawObservations
 from macro_pipeline.schemas.staging import StagingObservations

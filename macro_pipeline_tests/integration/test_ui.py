@@ -9,6 +9,7 @@ written into the repository. MACRO_PIPELINE_UI_TEST_SCHEDULE=1 adds the every-mi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -114,14 +115,10 @@ def _stop(process: subprocess.Popen) -> None:
     group = process.pid  # start_new_session: the group id is the leader's pid
     if process.poll() is None:
         process.send_signal(signal.SIGINT)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            pass
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(group, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     process.wait(timeout=30)
     deadline = time.monotonic() + 30
     while True:

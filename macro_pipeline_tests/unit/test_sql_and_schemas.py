@@ -104,13 +104,13 @@ def test_upstream_tables_are_registry_tables(spec):
 
 def test_table_lookup_refuses_unknown_names():
     assert table("raw.observations").table == "observations"
-    with pytest.raises(KeyError, match="unknown table 'raw.observations; DROP'"):
+    with pytest.raises(KeyError, match=r"unknown table 'raw.observations; DROP'"):
         table("raw.observations; DROP")
 
 
 def test_column_types_and_nullability_follow_the_models():
     raw = {c.name: c for c in table("raw.observations").columns}
-    assert [c for c in raw] == ["series_id", "date", "value", "realtime_start", "realtime_end", "source",
+    assert list(raw) == ["series_id", "date", "value", "realtime_start", "realtime_end", "source",
                                 "loaded_at"]
     assert (raw["value"].duckdb_type, raw["value"].nullable) == ("DOUBLE", True)
     assert (raw["date"].duckdb_type, raw["date"].nullable) == ("DATE", False)
