@@ -37,7 +37,7 @@ MESSAGES = {
     "internal": "Internal Server Error",
     "bad_request": "Bad Request.  Variable observation_start is not a valid date.",
 }
-FAULT_KINDS = ("429", "500", "503", "html", "slow", "stall", "malformed", "truncated", "garbage_value",
+FAULT_KINDS = ("429", "500", "503", "html", "stall", "malformed", "truncated", "garbage_value",
                "unknown_series", "bad_key", "bad_request", "echo")
 STALL_LIMIT_SECONDS = 60.0  # a stalled request never outlives a test that forgot its client
 _HTML_ERROR_PAGE = (b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1>"
@@ -71,7 +71,6 @@ class Fault:
     series_id: str | None = None
     remaining: int = 1
     retry_after: str | None = None
-    delay: float = 0.0
 
 
 @dataclass
@@ -251,11 +250,11 @@ class FredTestServer:
     # --- test controls: faults and the request log ---
 
     def inject(self, kind: str, endpoint: str | None = "series/observations", series_id: str | None = None,
-               times: int = 1, retry_after: str | None = None, delay: float = 0.0) -> None:
+               times: int = 1, retry_after: str | None = None) -> None:
         """Answer the next ``times`` matching requests (endpoint/series None = any) with a fault:
-        429 (with Retry-After), 500 and 503 (FRED XML), html (a 502 HTML page), slow (``delay`` s, then the
-        answer), stall (no answer until the client hangs up: a timeout whatever the client's deadline and the
-        machine's load, unlike a fixed delay that races it), malformed (broken XML), truncated (half the declared
+        429 (with Retry-After), 500 and 503 (FRED XML), html (a 502 HTML page), stall (no answer until the client
+        hangs up: a timeout whatever the client's deadline and the machine's load; a fixed delay would race the
+        deadline), malformed (broken XML), truncated (half the declared
         body), garbage_value (XML with a non-numeric value), unknown_series, bad_key and bad_request (FRED's 400
         errors), echo (a 400 HTML page that repeats the request line, key included, as some proxies do)."""
         if kind not in FAULT_KINDS:
@@ -263,7 +262,7 @@ class FredTestServer:
         if endpoint is not None and endpoint not in ENDPOINTS:
             raise ValueError(f"endpoint {endpoint!r} is not one of {ENDPOINTS}")
         with self._lock:
-            self._faults.append(Fault(kind, endpoint, series_id, times, retry_after, delay))
+            self._faults.append(Fault(kind, endpoint, series_id, times, retry_after))
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -336,12 +335,10 @@ class FredTestServer:
         """(status, headers, body, fault) for one GET; faults are applied by the request handler."""
         endpoint = path.removeprefix("/fred/").strip("/") if path.startswith("/fred/") else path
         fault = self._take_fault(endpoint, params.get("series_id"))
-        # recorded on arrival, so a request the client gave up on (slow fault) is counted before fetch returns
+        # recorded on arrival, so a request the client gave up on (stall fault) is counted before fetch returns
         record = self._record(endpoint, params, fault.kind if fault else None)
         xml_headers = {"Content-Type": "text/xml; charset=UTF-8"}
         status, headers, body = 200, dict(xml_headers), b""
-        if fault is not None and fault.kind == "slow":
-            time.sleep(fault.delay)
         if fault is not None and fault.kind == "429":
             status, body = 429, _error_xml(429, MESSAGES["rate_limited"])
             if fault.retry_after is not None:
