@@ -4,7 +4,7 @@ import dagster as dg
 
 from macro_pipeline import settings
 from macro_pipeline.defs.ingest import raw_observations
-from macro_pipeline.defs.jobs import build_warehouse_job, build_warehouse_schedule
+from macro_pipeline.defs.jobs import build_warehouse_job, build_warehouse_schedule, ui_test_schedules
 from macro_pipeline.defs.live import (
     fred_source_from_env,
     fred_updates_sensor,
@@ -32,7 +32,7 @@ def defs() -> dg.Definitions:
         assets=[raw_observations, staging_observations, *reference_assets(), *config_assets(), *mart_assets(),
                 catalog_series, catalog_claims, catalog_tables, *publish_assets(), scorecard_asset()],
         jobs=[build_warehouse_job, *([live_refresh_job] if live else [])],
-        schedules=[build_warehouse_schedule, *([live_refresh_schedule] if live else [])],
+        schedules=[build_warehouse_schedule, *([live_refresh_schedule] if live else []), *ui_test_schedules()],
         sensors=[fred_updates_sensor] if live else [],
         resources={
             "catalog": CatalogResource(reference_directory=str(settings.reference_dir())),

@@ -37,8 +37,9 @@ MESSAGES = {
     "internal": "Internal Server Error",
     "bad_request": "Bad Request.  Variable observation_start is not a valid date.",
 }
-FAULT_KINDS = ("429", "500", "503", "html", "slow", "malformed", "truncated", "garbage_value", "unknown_series",
-               "bad_key", "bad_request", "echo")
+FAULT_KINDS = ("429", "500", "503", "html", "stall", "malformed", "truncated", "garbage_value",
+               "unknown_series", "bad_key", "bad_request", "echo")
+STALL_LIMIT_SECONDS = 60.0  # a stalled request never outlives a test that forgot its client
 _HTML_ERROR_PAGE = (b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1>"
                     b"</center><hr><center>nginx</center></body></html>\n")
 
@@ -70,7 +71,6 @@ class Fault:
     series_id: str | None = None
     remaining: int = 1
     retry_after: str | None = None
-    delay: float = 0.0
 
 
 @dataclass
@@ -213,8 +213,9 @@ class FredTestServer:
                    frequency_short: str = "Q", title: str = "Synthetic test series", units: str = "Index") -> None:
         """Register a series that is not in the snapshot, with its vintages (date, full state)."""
         with self._lock:
+            ordered = sorted(vintages, key=lambda v: v[0])
             self._series[series_id] = SeriesState(series_id, title, units, frequency_short, vintages=[
-                Vintage(d, dict(obs), f"{d.isoformat()} 07:45:00-06") for d, obs in sorted(vintages, key=lambda v: v[0])])
+                Vintage(d, dict(obs), f"{d.isoformat()} 07:45:00-06") for d, obs in ordered])
             self.today = max(self.today, max((d for d, _ in vintages), default=self.today))
 
     def add_vintage(self, series_id: str, vintage_date: dt.date, changes: dict[dt.date, float | None],
@@ -249,18 +250,19 @@ class FredTestServer:
     # --- test controls: faults and the request log ---
 
     def inject(self, kind: str, endpoint: str | None = "series/observations", series_id: str | None = None,
-               times: int = 1, retry_after: str | None = None, delay: float = 0.0) -> None:
+               times: int = 1, retry_after: str | None = None) -> None:
         """Answer the next ``times`` matching requests (endpoint/series None = any) with a fault:
-        429 (with Retry-After), 500 and 503 (FRED XML), html (a 502 HTML page), slow (``delay`` s, then the
-        answer), malformed (broken XML), truncated (half the declared body), garbage_value (XML with a
-        non-numeric value), unknown_series, bad_key and bad_request (FRED's 400 errors), echo (a 400 HTML page that repeats
-        the request line, key included, as some proxies do)."""
+        429 (with Retry-After), 500 and 503 (FRED XML), html (a 502 HTML page), stall (no answer until the client
+        hangs up: a timeout whatever the client's deadline and the machine's load; a fixed delay would race the
+        deadline), malformed (broken XML), truncated (half the declared
+        body), garbage_value (XML with a non-numeric value), unknown_series, bad_key and bad_request (FRED's 400
+        errors), echo (a 400 HTML page that repeats the request line, key included, as some proxies do)."""
         if kind not in FAULT_KINDS:
             raise ValueError(f"fault kind {kind!r} is not one of {FAULT_KINDS}")
         if endpoint is not None and endpoint not in ENDPOINTS:
             raise ValueError(f"endpoint {endpoint!r} is not one of {ENDPOINTS}")
         with self._lock:
-            self._faults.append(Fault(kind, endpoint, series_id, times, retry_after, delay))
+            self._faults.append(Fault(kind, endpoint, series_id, times, retry_after))
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -316,7 +318,7 @@ class FredTestServer:
         result = []
         for date in dates:
             current: tuple[dt.date, float | None] | None = None  # (start, value) of the open period
-            for index, vintage in enumerate(vintages):
+            for vintage in vintages:
                 present = date in vintage.observations
                 value = vintage.observations.get(date)
                 if current is not None and (not present or value != current[1]):
@@ -333,12 +335,10 @@ class FredTestServer:
         """(status, headers, body, fault) for one GET; faults are applied by the request handler."""
         endpoint = path.removeprefix("/fred/").strip("/") if path.startswith("/fred/") else path
         fault = self._take_fault(endpoint, params.get("series_id"))
-        # recorded on arrival, so a request the client gave up on (slow fault) is counted before fetch returns
+        # recorded on arrival, so a request the client gave up on (stall fault) is counted before fetch returns
         record = self._record(endpoint, params, fault.kind if fault else None)
         xml_headers = {"Content-Type": "text/xml; charset=UTF-8"}
         status, headers, body = 200, dict(xml_headers), b""
-        if fault is not None and fault.kind == "slow":
-            time.sleep(fault.delay)
         if fault is not None and fault.kind == "429":
             status, body = 429, _error_xml(429, MESSAGES["rate_limited"])
             if fault.retry_after is not None:
@@ -366,7 +366,8 @@ class FredTestServer:
                 body = body[: max(10, len(body) // 2)].replace(b"/>", b">", 1) + b"<observation date=\"20"
             if fault is not None and fault.kind == "garbage_value" and status == 200:
                 body = re.sub(rb'value="[^"]*"', b'value="n/a"', body, count=1)
-        record.status = status
+        if fault is None or fault.kind != "stall":  # a stalled request is never answered: its status stays 0
+            record.status = status
         return status, headers, body, fault
 
     def _answer(self, endpoint: str, params: dict[str, str]) -> bytes:
@@ -503,10 +504,13 @@ class _Handler(BaseHTTPRequestHandler):
     fred: FredTestServer
     server_version = "FredTestServer/1.0"
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         parsed = urllib.parse.urlsplit(self.path)
         params = {k: v[-1] for k, v in urllib.parse.parse_qs(parsed.query, keep_blank_values=True).items()}
         status, headers, body, fault = self.fred.handle(parsed.path, params)
+        if fault is not None and fault.kind == "stall":
+            self._wait_for_hang_up()
+            return
         try:
             self.send_response(status)
             for name, value in headers.items():
@@ -522,6 +526,16 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError, OSError):
             pass  # the client gave up (a timeout test): nothing to answer
+
+    def _wait_for_hang_up(self) -> None:
+        """Answer nothing until the client closes the connection (its timeout fired), or at most a minute."""
+        self.close_connection = True
+        self.connection.settimeout(STALL_LIMIT_SECONDS)
+        try:
+            while self.connection.recv(1024):
+                pass
+        except OSError:
+            pass  # the limit passed or the connection broke: either way, nothing is answered
 
     def log_message(self, format: str, *args: object) -> None:  # request lines carry the key: never log them
         pass

@@ -93,8 +93,8 @@ def failure_text(result: dg.ExecuteInProcessResult) -> str:
 def run_pipeline(data_dir: Path, snapshot_dir: Path, catalog_dir: Path | None = None,
                  reference_dir: Path | None = None) -> RunOutcome:
     """Materialize the whole graph in process, as build_warehouse_job does, against private folders."""
-    from macro_pipeline.defs.resources import CatalogResource
     from macro_pipeline.definitions import defs
+    from macro_pipeline.defs.resources import CatalogResource
     from macro_pipeline.sources import SnapshotSource
     from macro_pipeline.warehouse import Warehouse
 

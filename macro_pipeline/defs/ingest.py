@@ -5,8 +5,8 @@ import datetime as dt
 import dagster as dg
 import polars as pl
 
-from macro_pipeline.defs.resources import CatalogResource
 from macro_pipeline.defs.metadata import definition_metadata, failure_metadata, markdown_table, table_metadata
+from macro_pipeline.defs.resources import CatalogResource
 from macro_pipeline.sources import ObservationSource, SourceError
 from macro_pipeline.transforms.raw import DELIVERY_KEY, DeliveryValidationError, check_delivery
 from macro_pipeline.transforms.staging import stage_observations

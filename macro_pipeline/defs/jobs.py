@@ -1,5 +1,7 @@
 """Jobs and schedules: the whole graph, run in process."""
 
+import os
+
 import dagster as dg
 
 BUILD_WAREHOUSE_JOB_NAME = "build_warehouse_job"
@@ -23,3 +25,23 @@ build_warehouse_schedule = dg.ScheduleDefinition(
     default_status=dg.DefaultScheduleStatus.STOPPED,
     description="Daily rebuild and publish of the warehouse from the configured source.",
 )
+
+# Only for the UI test (macro_pipeline_tests/integration/test_ui.py), which turns it on and waits for the daemon
+# to tick it: the daily schedule would not tick within a test. Added to the location only when
+# MACRO_PIPELINE_UI_TEST_SCHEDULE=1; never set it for real use.
+UI_TEST_SCHEDULE_ENV = "MACRO_PIPELINE_UI_TEST_SCHEDULE"
+
+ui_test_every_minute_schedule = dg.ScheduleDefinition(
+    name="ui_test_every_minute_schedule",
+    job=build_warehouse_job,
+    cron_schedule="* * * * *",
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+    description=f"Test only (present when {UI_TEST_SCHEDULE_ENV}=1): build_warehouse_job every minute, so a test "
+                "can check that the daemon ticks a schedule turned on in the UI.",
+)
+
+
+def ui_test_schedules() -> list[dg.ScheduleDefinition]:
+    """The every-minute schedule when MACRO_PIPELINE_UI_TEST_SCHEDULE=1 (read when the location loads), else none."""
+    return [ui_test_every_minute_schedule] if os.environ.get(UI_TEST_SCHEDULE_ENV) == "1" else []

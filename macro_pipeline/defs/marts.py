@@ -16,9 +16,22 @@ import polars as pl
 
 from macro_pipeline.defs.metadata import OWNERS, definition_metadata, markdown_table, table_metadata
 from macro_pipeline.defs.resources import CatalogResource
-from macro_pipeline.mart_kit import (STATUS_BUILT, STATUS_FAILED, STATUS_INSUFFICIENT, CatalogFile, Input, Mart,
-                                     MartOutcome, MartSpec, ReleaseNotes, Reference, Series, build_mart, empty_table,
-                                     registered_marts)
+from macro_pipeline.mart_kit import (
+    STATUS_BUILT,
+    STATUS_FAILED,
+    STATUS_INSUFFICIENT,
+    CatalogFile,
+    Input,
+    Mart,
+    MartOutcome,
+    MartSpec,
+    Reference,
+    ReleaseNotes,
+    Series,
+    build_mart,
+    empty_table,
+    registered_marts,
+)
 from macro_pipeline.transforms.staging import in_base_units
 from macro_pipeline.warehouse import Warehouse
 

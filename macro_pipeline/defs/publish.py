@@ -6,10 +6,9 @@ import dagster as dg
 import polars as pl
 
 from macro_pipeline.defs.ingest import RAW_OBSERVATIONS
-from macro_pipeline.defs.metadata import check_result, column_schema, definition_metadata, table_metadata
+from macro_pipeline.defs.metadata import OWNERS, check_result, column_schema, definition_metadata, table_metadata
 from macro_pipeline.defs.resources import CatalogResource
 from macro_pipeline.defs.staging import STAGING_OBSERVATIONS
-from macro_pipeline.defs.metadata import OWNERS
 from macro_pipeline.schemas import CatalogClaims, CatalogSeries, Indicators, catalog_tables_frame, table, tables
 from macro_pipeline.transforms.catalog_tables import claims_table, series_table
 from macro_pipeline.transforms.indicators import indicator_rows

@@ -16,7 +16,7 @@ import polars as pl
 
 from macro_pipeline.defs.metadata import OWNERS, markdown_table
 from macro_pipeline.defs.resources import CatalogResource
-from macro_pipeline.reference import REFERENCE_FILES, CITATION_COLUMNS, load_reference
+from macro_pipeline.reference import CITATION_COLUMNS, REFERENCE_FILES, load_reference
 from macro_pipeline.reference.tables import reference_schema
 from macro_pipeline.transforms import datacenter_power, gdp_ex_ai
 from macro_pipeline.transforms.validation import validate_schema

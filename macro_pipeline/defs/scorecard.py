@@ -4,9 +4,9 @@ import dagster as dg
 import polars as pl
 
 from macro_pipeline.defs.metadata import OWNERS, check_result, definition_metadata, markdown_table, table_metadata
-from macro_pipeline.mart_kit import registered_marts
 from macro_pipeline.defs.publish import CATALOG_CLAIMS, PUBLISHED_INDICATORS
 from macro_pipeline.defs.resources import CatalogResource
+from macro_pipeline.mart_kit import registered_marts
 from macro_pipeline.schemas import ClaimsScorecard
 from macro_pipeline.transforms.scorecard import claims_scorecard, evaluate_rules, load_rules
 from macro_pipeline.transforms.validation import validate

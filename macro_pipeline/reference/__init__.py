@@ -6,10 +6,16 @@ an error naming the file and the row. The directory is always an argument: the a
 ``macro_pipeline.settings.PROJECT_ROOT / "data" / "reference"``.
 """
 
-from macro_pipeline.reference.tables import (CITATION_COLUMNS, REFERENCE_FILES, ReferenceError, ReferenceFile,
-                                             load_reference, parse_reference, reference_files)
-from macro_pipeline.reference.values import (ReferenceValueError, StatedValue, parse_stated_value,
-                                             qualifier_from_note)
+from macro_pipeline.reference.tables import (
+    CITATION_COLUMNS,
+    REFERENCE_FILES,
+    ReferenceError,
+    ReferenceFile,
+    load_reference,
+    parse_reference,
+    reference_files,
+)
+from macro_pipeline.reference.values import ReferenceValueError, StatedValue, parse_stated_value, qualifier_from_note
 
 __all__ = ["CITATION_COLUMNS", "REFERENCE_FILES", "ReferenceError", "ReferenceFile", "ReferenceValueError",
            "StatedValue", "load_reference", "parse_reference", "parse_stated_value", "qualifier_from_note",

@@ -23,8 +23,7 @@ from pathlib import Path
 import pandera.polars as pa
 import polars as pl
 
-from macro_pipeline.reference.values import (ReferenceValueError, StatedValue, parse_stated_value,
-                                             qualifier_from_note)
+from macro_pipeline.reference.values import ReferenceValueError, StatedValue, parse_stated_value, qualifier_from_note
 
 CITATION_COLUMNS = ("source_title", "publisher", "published", "url", "locator")
 
@@ -59,34 +58,48 @@ REFERENCE_FILES: dict[str, ReferenceFile] = {f.name: f for f in (
     ReferenceFile("datacenter_electricity_us", value_column="twh", value_required=False,
                   extra_value_columns=("share_of_us_electricity_pct",), required_columns=("year", "scenario", "kind"),
                   one_of=("twh", "share_of_us_electricity_pct"),
-                  description='US datacenter electricity, TWh and share of US electricity: LBNL 2024 report (2014, 2018, 2023; 2028 low/high), EPRI scenario shares for 2030, IEA Energy and AI (2024, 2030). Shares are of consumption (LBNL) or generation (EPRI).'),
+                  description=('US datacenter electricity, TWh and share of US electricity: LBNL 2024 report (2014, '
+                               '2018, 2023; 2028 low/high), EPRI scenario shares for 2030, IEA Energy and AI (2024, '
+                               '2030). Shares are of consumption (LBNL) or generation (EPRI).')),
     ReferenceFile("us_electricity_annual", value_column="value_as_stated", numeric_columns=("twh",),
                   required_columns=("year", "measure", "unit_as_stated"),
-                  description='US electricity: retail sales 2014-2023, total end use (retail + direct use) 2014-2025, three net-generation points; the measure column says which (never mixed in one series); 2025 is preliminary.'),
+                  description=('US electricity: retail sales 2014-2023, total end use (retail + direct use) '
+                               '2014-2025, three net-generation points; the measure column says which (never mixed '
+                               'in one series); 2025 is preliminary.')),
     ReferenceFile("us_generating_capacity", value_column="value_as_stated", numeric_columns=("gw",),
                   required_columns=("year", "kind", "source_type", "unit_as_stated"),
-                  description='US net summer generating capacity points by source, capacity additions 2024-2025 actual and 2025-2026 planned (no continuous year-end capacity series).'),
+                  description=('US net summer generating capacity points by source, capacity additions 2024-2025 '
+                               'actual and 2025-2026 planned (no continuous year-end capacity series).')),
     ReferenceFile("interconnection_queue", value_column="value", qualifier_column="qualifier",
                   required_columns=("as_of", "metric", "resource", "unit"),
-                  description='Capacity waiting in US interconnection queues by type, end-2019 to end-2024, and time to operation; several values carry qualifiers (nearly, over, more than).'),
+                  description=('Capacity waiting in US interconnection queues by type, end-2019 to end-2024, and '
+                               'time to operation; several values carry qualifiers (nearly, over, more than).')),
     ReferenceFile("pjm_capacity_prices", value_column="value", required_columns=("delivery_year", "metric", "unit"),
-                  description='PJM capacity auction clearing prices by delivery year 2022/23-2027/28, auction costs and datacenter attribution; 2026/27 and 2027/28 cleared at the cap.'),
+                  description=('PJM capacity auction clearing prices by delivery year 2022/23-2027/28, auction costs'
+                               ' and datacenter attribution; 2026/27 and 2027/28 cleared at the cap.')),
     ReferenceFile("load_growth_forecasts_us", value_column="value", qualifier_column="qualifier",
                   required_columns=("forecaster", "horizon", "metric", "unit"),
-                  description='Five-year US load-growth forecasts (GW) and datacenter capacity needs: successive forecast editions, not one series.'),
+                  description=('Five-year US load-growth forecasts (GW) and datacenter capacity needs: successive '
+                               'forecast editions, not one series.')),
     ReferenceFile("hyperscaler_capex", value_column="value_usd_bn",
                   required_columns=("company", "period", "period_type", "kind", "basis"),
-                  description="Capital expenditure of Microsoft, Alphabet, Amazon and Meta, actuals and guidance; basis (with or without finance leases) differs by company, Microsoft's fiscal year ends in June."),
+                  description=('Capital expenditure of Microsoft, Alphabet, Amazon and Meta, actuals and guidance; '
+                               "basis (with or without finance leases) differs by company, Microsoft's fiscal year "
+                               'ends in June.')),
     ReferenceFile("bea_t50306", numeric_columns=("line", "value", "unit_mult"), date_columns=("date",),
                   required_columns=("line_description", "unit"), note_column=None,
-                  description="BEA NIPA Table 5.3.6 extract: real private fixed investment by type, chained 2017 dollars, incl. information processing equipment and software combined (same release as the snapshot's NIPA series)."),
+                  description=('BEA NIPA Table 5.3.6 extract: real private fixed investment by type, chained 2017 '
+                               'dollars, incl. information processing equipment and software combined (same release '
+                               "as the snapshot's NIPA series).")),
     ReferenceFile("census_construction_private_monthly",
                   numeric_columns=("total_private", "nonresidential", "office", "data_center", "manufacturing",
                                    "mfg_computer_electronic_electrical", "total_private_nsa", "nonresidential_nsa",
                                    "office_nsa", "data_center_nsa", "manufacturing_nsa",
                                    "mfg_computer_electronic_electrical_nsa"),
                   date_columns=("month",), note_column=None,
-                  description='Census Value of Construction Put in Place, private: total, nonresidential, office, data center (from 2014), manufacturing; SAAR and NSA, $ millions, monthly 1993-2026-07; flag marks revised (r) and preliminary (p) months.'),
+                  description=('Census Value of Construction Put in Place, private: total, nonresidential, office, '
+                               'data center (from 2014), manufacturing; SAAR and NSA, $ millions, monthly '
+                               '1993-2026-07; flag marks revised (r) and preliminary (p) months.')),
 )}
 
 _STRICT_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$")
@@ -171,7 +184,7 @@ def _stated_columns(prefix: str, stated: StatedValue | None) -> dict[str, object
     else:
         names = {s: f"{prefix}{s or '_value'}" for s in _STATED_SUFFIXES}
     if stated is None:
-        return {n: None for n in names.values()}
+        return dict.fromkeys(names.values())
     return {names[""]: stated.value, names["_low"]: stated.low, names["_high"]: stated.high,
             names["_qualifier"]: stated.qualifier, names["_bound"]: stated.bound, names["_remark"]: stated.remark}
 
@@ -218,10 +231,10 @@ def reference_schema(spec: ReferenceFile) -> pa.DataFrameSchema:
     columns typed, and every stated value's bounds in order (low <= value <= high where given)."""
     columns: dict[str, pa.Column] = {
         c: pa.Column(pl.String, pa.Check.str_length(min_value=1), nullable=False,
-                     description="citation: every number keeps its source")
+                     description=('citation: every number keeps its source'))
         for c in CITATION_COLUMNS}
     for c in spec.required_columns:
-        columns[c] = pa.Column(nullable=False, description="required by the table's loader")
+        columns[c] = pa.Column(nullable=False, description=("required by the table's loader"))
     for c in spec.numeric_columns:
         columns[c] = pa.Column(pl.Float64, nullable=True)
     for c in spec.date_columns:

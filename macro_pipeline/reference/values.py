@@ -25,8 +25,8 @@ from dataclasses import dataclass
 APPROXIMATE = ("approximately", "around", "roughly", "about", "circa", "some", "~")
 LOWER_BOUND = ("in excess of", "upwards of", "more than", "at least", "above", "over")
 UPPER_BOUND = ("just under", "less than", "nearly", "almost", "up to", "under", "below")
-QUALIFIERS = {**{q: "approximate" for q in APPROXIMATE}, **{q: "lower_bound" for q in LOWER_BOUND},
-              **{q: "upper_bound" for q in UPPER_BOUND}}
+QUALIFIERS = {**dict.fromkeys(APPROXIMATE, "approximate"), **dict.fromkeys(LOWER_BOUND, "lower_bound"),
+              **dict.fromkeys(UPPER_BOUND, "upper_bound")}
 BOUNDS = ("exact", "approximate", "lower_bound", "upper_bound", "range")
 
 _NUMBER = r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"

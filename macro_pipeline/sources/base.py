@@ -64,10 +64,10 @@ class ObservationSource(dg.ConfigurableResource):
     """Base of all observation sources; the raw asset calls ``fetch`` with the catalog's series ids.
 
     ``stored`` has one row per series already in the warehouse (series_id, last_realtime_start, n_rows,
-    source_last_updated: the stamp the source reported at the last fetch) so a source can fetch incrementally. A source returns observations in the raw Delivery shape and an outcome per
-    requested series: 'missing' when the source does not have the series (not an error), 'failed' when reading
-    it failed but the run may continue with the last good vintage, or raises SourceError when the delivery as a
-    whole cannot be trusted.
+    source_last_updated: the stamp the source reported at the last fetch) so a source can fetch incrementally.
+    A source returns observations in the raw Delivery shape and an outcome per requested series: 'missing' when
+    the source does not have the series (not an error), 'failed' when reading it failed but the run may continue
+    with the last good vintage; or it raises SourceError when the delivery as a whole cannot be trusted.
     """
 
     def fetch(self, series_ids: list[str], stored: pl.DataFrame) -> Delivery:  # pragma: no cover - interface

@@ -192,7 +192,7 @@ class _FredClient(Fred):
 
     # fredapi calls ``self.__fetch_data(url)``, which Python names ``_Fred__fetch_data``: defining it here routes
     # every fredapi request through ``request_xml``. fredapi is pinned below 0.6 and a test drives the real class.
-    def _Fred__fetch_data(self, url: str) -> ET.Element:  # noqa: N802 - fredapi's mangled name
+    def _Fred__fetch_data(self, url: str) -> ET.Element:
         return self.request_xml(url)
 
     def request_xml(self, url: str) -> ET.Element:
@@ -397,7 +397,7 @@ class FredApiSource(ObservationSource):
             except FredKeyRejected as err:
                 rest = [s for s in series_ids[position + 1:] if isinstance(s, str)]
                 failures = {series_id: client.scrub(f"FRED rejected the API key ({err})")}
-                failures |= {s: "not requested: FRED rejected the API key" for s in rest}
+                failures |= dict.fromkeys(rest, "not requested: FRED rejected the API key")
                 raise SourceError(failures) from None
             except FredSeriesNotFound as err:
                 outcomes.append(SeriesOutcome(series_id, "missing", 0, client.scrub(f"{series_id}: {err}")))

@@ -30,7 +30,7 @@ def window_for_rate(requests_per_minute: float) -> tuple[int, float]:
     if not requests_per_minute > 0 or math.isinf(requests_per_minute):
         raise ValueError(f"requests_per_minute must be a positive finite number, got {requests_per_minute!r}")
     if requests_per_minute >= 1:
-        return int(math.floor(requests_per_minute)), 60.0
+        return math.floor(requests_per_minute), 60.0
     return 1, 60.0 / requests_per_minute
 
 

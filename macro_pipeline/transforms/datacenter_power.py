@@ -12,14 +12,19 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import re
 from pathlib import Path
 
 import polars as pl
 
 from macro_pipeline.mart_kit import CatalogFile, CheckOutcome, Mart, MartCheck, Reference, Series, mart
-from macro_pipeline.schemas.datacenter_power import (DatacenterPowerByYear, DatacenterPowerVsGrid, PowerAssumptions,
-                                          PowerContextMonthly)
+from macro_pipeline.schemas.datacenter_power import (
+    DatacenterPowerByYear,
+    DatacenterPowerVsGrid,
+    PowerAssumptions,
+    PowerContextMonthly,
+)
 
 ASSUMPTIONS_FILE = Path(__file__).resolve().parents[1] / "catalog" / "power_assumptions.csv"
 ASSUMPTION_COLUMNS = ["assumption_version", "scenario", "parameter", "year", "value", "unit", "reference",
@@ -87,7 +92,7 @@ def parse_assumptions(text: str, name: str = "power_assumptions.csv") -> pl.Data
             raise AssumptionError(f"{where}: interpolation must be one of {INTERPOLATIONS}")
     if len({r["assumption_version"] for r in rows}) != 1:
         raise AssumptionError(f"{name}: all rows carry the same assumption_version")
-    frame = pl.DataFrame(rows, schema={c: pl.String for c in ASSUMPTION_COLUMNS}).with_columns(
+    frame = pl.DataFrame(rows, schema=dict.fromkeys(ASSUMPTION_COLUMNS, pl.String)).with_columns(
         pl.col("year").replace("", None).cast(pl.Int64),
         *[pl.col(c).replace("", None) for c in ("value", "unit", "reference")])
     for (scenario,), part in frame.group_by("scenario", maintain_order=True):
@@ -125,7 +130,7 @@ def interpolate_anchors(anchors: list[tuple[int, float]], method: str = "geometr
     if any(v <= 0 for _, v in points):
         raise ValueError("geometric interpolation needs positive anchors")
     out = [(points[0][0], points[0][1], "published")]
-    for (a, va), (b, vb) in zip(points, points[1:], strict=False):
+    for (a, va), (b, vb) in itertools.pairwise(points):
         if b <= a:
             raise ValueError(f"anchor years must differ: {a}, {b}")
         for t in range(a + 1, b):

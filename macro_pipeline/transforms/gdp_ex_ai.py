@@ -35,7 +35,7 @@ from pathlib import Path
 
 import polars as pl
 
-from macro_pipeline.mart_kit import CatalogFile, CheckOutcome, Mart, MartCheck, ReleaseNotes, Reference, Series, mart
+from macro_pipeline.mart_kit import CatalogFile, CheckOutcome, Mart, MartCheck, Reference, ReleaseNotes, Series, mart
 from macro_pipeline.schemas.gdp_ex_ai import GdpExAi, GdpExAiByQuarter, GdpExAiPeriods, GdpExAiRevisions
 
 GDP_NOMINAL = "GDP"
@@ -113,7 +113,7 @@ def parse_definitions(text: str, name: str = "ai_investment_definitions.csv") ->
             raise DefinitionError(f"{where}: one definition has one counterfactual_base_quarter")
     if len({r["definition_version"] for r in rows}) != 1:
         raise DefinitionError(f"{name}: all rows carry the same definition_version")
-    frame = pl.DataFrame(rows, schema={c: pl.String for c in DEFINITION_COLUMNS})
+    frame = pl.DataFrame(rows, schema=dict.fromkeys(DEFINITION_COLUMNS, pl.String))
     return (frame.with_columns(pl.col("counterfactual_base_quarter").str.to_date().alias("base_quarter"),
                                *[pl.when(pl.col(c).str.strip_chars() == "").then(None).otherwise(pl.col(c)).alias(c)
                                  for c in ("real_input", "published_contribution_series", "note")]))

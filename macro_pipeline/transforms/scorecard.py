@@ -100,9 +100,10 @@ def parse_rules(text: str, indicators: pl.DataFrame, claims: pl.DataFrame,
                              f"{len(header)}")
         cell = {k: (v or "").strip() for k, v in raw.items()}
 
-        def fail(column: str, message: str) -> RulesError:
-            return RulesError(f"{name} row {i} (line {line_of_row}, rule {cell['rule_id'] or '?'}), column "
-                              f"{column}: {message}")
+        where = f"{name} row {i} (line {line_of_row}, rule {cell['rule_id'] or '?'})"
+
+        def fail(column: str, message: str, where: str = where) -> RulesError:
+            return RulesError(f"{where}, column {column}: {message}")
 
         for column in ("rule_version", "rule_id", "claim_id", "statistic", "what_it_tests", "rationale", "source"):
             if not cell[column]:

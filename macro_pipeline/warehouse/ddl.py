@@ -22,7 +22,8 @@ def column_comment(column: Column) -> str:
 
 
 def comments(spec: TableSpec) -> list[str]:
-    stmts = [f"COMMENT ON TABLE {qualified(spec.name)} IS {string_literal(spec.description + ' Grain: ' + spec.grain + '.')}"]
+    table_comment = string_literal(f"{spec.description} Grain: {spec.grain}.")
+    stmts = [f"COMMENT ON TABLE {qualified(spec.name)} IS {table_comment}"]
     for c in spec.columns:
         stmts.append(f"COMMENT ON COLUMN {qualified(spec.name)}.{quote_identifier(c.name)} IS "
                      f"{string_literal(column_comment(c))}")

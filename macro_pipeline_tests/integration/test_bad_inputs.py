@@ -72,7 +72,8 @@ def reference_without_citation(snapshot: Path, catalog: Path, reference: Path) -
 
 def assumption_out_of_range(snapshot: Path, catalog: Path, reference: Path) -> None:
     assumptions = catalog / "power_assumptions.csv"
-    assumptions.write_text(assumptions.read_text().replace("lbnl_2028_low,load_factor,,0.5,", "lbnl_2028_low,load_factor,,1.7,", 1))
+    text = assumptions.read_text()
+    assumptions.write_text(text.replace("lbnl_2028_low,load_factor,,0.5,", "lbnl_2028_low,load_factor,,1.7,", 1))
 
 
 def non_numeric_value(snapshot: Path, catalog: Path, reference: Path) -> None:

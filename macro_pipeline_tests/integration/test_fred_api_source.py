@@ -19,6 +19,7 @@ from macro_pipeline.sources.rate_limit import process_rate_limiter
 from macro_pipeline_tests.fred_server import SNAPSHOT_DIR, VALID_KEY, FredTestServer
 from macro_pipeline_tests.integration.conftest_fred import (  # noqa: F401 - fixtures are used by name
     FAST,
+    STALLED_REQUEST_TIMEOUT,
     as_of,
     fred_server,
     make_fred_source,
@@ -35,11 +36,16 @@ TRANSIENT_FAULTS = {
     "500": ({}, "HTTP 500"),
     "503": ({}, "HTTP 503"),
     "html": ({}, "HTTP 502; the body is not well-formed XML"),
-    "slow": ({"delay": 1.0}, "timeout"),
+    "stall": ({}, "timeout"),  # no answer until the client's deadline (STALLED_REQUEST_TIMEOUT) gives up
     "malformed": ({}, "HTTP 200 but the body is not well-formed XML"),
     "truncated": ({}, "truncated body"),
     "garbage_value": ({}, "could not be read (ValueError"),
 }
+
+
+def deadline_for(kind: str) -> dict[str, float]:
+    """A stalled request must time out quickly; every other fault is answered at once, under the default deadline."""
+    return {"timeout_seconds": STALLED_REQUEST_TIMEOUT} if kind == "stall" else {}
 
 
 def snapshot_values(series_id: str) -> dict[dt.date, float | None]:
@@ -186,7 +192,7 @@ def test_a_series_stored_from_the_snapshot_is_read_in_full_once(fred_server, mak
 def test_transient_fault_is_retried_and_the_series_fetched(kind, fred_server, make_fred_source):
     options, _ = TRANSIENT_FAULTS[kind]
     fred_server.inject(kind, series_id="GDP", times=2, **options)
-    delivery = make_fred_source().fetch(["GDP", "UNRATE"], pl.DataFrame())
+    delivery = make_fred_source(**deadline_for(kind)).fetch(["GDP", "UNRATE"], pl.DataFrame())
     assert {o.series_id: o.status for o in delivery.outcomes} == {"GDP": "fetched", "UNRATE": "fetched"}
     assert [r.fault for r in fred_server.requests("series/observations", "GDP")] == [kind, kind, None]
     assert outcomes_by_id(delivery)["GDP"].rows == len(snapshot_values("GDP"))
@@ -209,7 +215,8 @@ def test_persistent_fault_fails_that_series_and_keeps_its_stored_vintage(kind, f
     fred_server.reset_log()
     fred_server.inject(kind, series_id="GDP", times=100, **options)
 
-    delivery = source.fetch(ids, stored(scratch_warehouse))
+    # only this fetch meets the fault, so only it gets the short deadline a stall needs
+    delivery = make_fred_source(**deadline_for(kind)).fetch(ids, stored(scratch_warehouse))
     gdp = outcomes_by_id(delivery)["GDP"]
     assert gdp.status == "failed"
     assert gdp.detail.startswith("GDP: fred/series/observations failed after 4 attempts")
@@ -318,11 +325,11 @@ def _exception_chain(error: BaseException) -> list[BaseException]:
 @pytest.mark.timeout(60)
 def test_the_api_key_appears_in_no_outcome_error_or_log(fred_server, make_fred_source, caplog):
     caplog.set_level(logging.DEBUG)
-    faults = {"GDP": "500", "UNRATE": "html", "DFF": "slow", "CPIAUCSL": "truncated", "PAYEMS": "malformed",
+    faults = {"GDP": "500", "UNRATE": "html", "DFF": "stall", "CPIAUCSL": "truncated", "PAYEMS": "malformed",
               "M2SL": "429", "DGS10": "echo", "SOFR": "garbage_value"}
     for series_id, kind in faults.items():
-        fred_server.inject(kind, series_id=series_id, times=100, delay=0.8, retry_after="0")
-    source = make_fred_source()
+        fred_server.inject(kind, series_id=series_id, times=100, retry_after="0")
+    source = make_fred_source(timeout_seconds=STALLED_REQUEST_TIMEOUT)
     delivery = source.fetch([*faults, "NOSUCHSERIES", "WALCL"], pl.DataFrame())
     texts = [o.detail for o in delivery.outcomes] + list(delivery.notes.values()) + [delivery.source, repr(source)]
     assert outcomes_by_id(delivery)["DGS10"].status == "failed"

@@ -82,7 +82,7 @@ def test_live_job_runs_in_process_over_every_asset(tmp_path):
                                    tmp_path)
     job = definitions.resolve_job_def(live.LIVE_REFRESH_JOB_NAME)
     assert job.executor_def is dg.in_process_executor
-    assets = {key for key in definitions.resolve_asset_graph().get_all_asset_keys()}
+    assets = set(definitions.resolve_asset_graph().get_all_asset_keys())
     assert set(job.asset_layer.selected_asset_keys) == assets
 
 

@@ -46,7 +46,7 @@ def test_every_snapshot_series_is_loaded_and_missing_ones_are_reported(published
                                                        "FROM catalog.series")}
     assert set(rows) == set(load_catalog().series_ids())
     for series_id, entry in manifest.items():
-        status, n_obs, first_date, last_date = rows[series_id]
+        status, n_obs, _first_date, last_date = rows[series_id]
         assert status == "loaded" and n_obs > 0, series_id
         assert str(last_date) == entry["last_date"], series_id
     not_in_snapshot = set(rows) - set(manifest)
@@ -102,7 +102,7 @@ def test_changed_value_becomes_new_vintage_and_as_of_gives_the_old_one(published
 
 def test_net_liquidity_matches_its_inputs_on_a_known_week(published_once: Path, snapshot_dir: Path) -> None:
     def value(series_id: str, date: str) -> float:
-        line = next(l for l in read_series(snapshot_dir, series_id).splitlines() if l.startswith(date + ","))
+        line = next(row for row in read_series(snapshot_dir, series_id).splitlines() if row.startswith(date + ","))
         return float(line.split(",")[1])
 
     expected = value("WALCL", "2026-08-26") / 1000 - value("WDTGAL", "2026-08-26") / 1000 \

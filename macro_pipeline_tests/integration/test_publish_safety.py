@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from macro_pipeline_tests.support import query, run_pipeline, sha256_file
+from macro_pipeline_tests.support import run_pipeline, sha256_file
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

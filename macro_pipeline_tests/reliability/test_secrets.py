@@ -10,8 +10,8 @@ import dagster as dg
 import duckdb
 import pytest
 
-from macro_pipeline.defs.resources import CatalogResource
 from macro_pipeline.definitions import defs
+from macro_pipeline.defs.resources import CatalogResource
 from macro_pipeline.sources.fred_api import FredApiSource
 from macro_pipeline.warehouse import Warehouse
 from macro_pipeline_tests.fred_server import VALID_KEY, FredTestServer

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 
 import polars as pl
@@ -10,8 +11,12 @@ import pytest
 
 from macro_pipeline import settings
 from macro_pipeline.reference import load_reference
-from macro_pipeline.schemas.datacenter_power import (DatacenterPowerByYear, DatacenterPowerVsGrid, PowerAssumptions,
-                                          PowerContextMonthly)
+from macro_pipeline.schemas.datacenter_power import (
+    DatacenterPowerByYear,
+    DatacenterPowerVsGrid,
+    PowerAssumptions,
+    PowerContextMonthly,
+)
 from macro_pipeline.transforms import datacenter_power as d
 from macro_pipeline.transforms.validation import validate
 
@@ -31,7 +36,7 @@ def test_geometric_interpolation_is_constant_growth_and_flagged():
     values = [v for _, v, _ in out]
     assert values[0] == 58.0 and values[-1] == 76.0
     assert values[2] == pytest.approx(58 * math.sqrt(76 / 58))
-    growth = [b / a for a, b in zip(values, values[1:], strict=False)]
+    growth = [b / a for a, b in itertools.pairwise(values)]
     assert max(growth) - min(growth) < 1e-12
 
 
@@ -181,7 +186,7 @@ def test_power_context_monthly_units_and_changes():
     census = pl.DataFrame({"month": months, "data_center": [20000.0, 30000.0], "manufacturing": [200000.0, 150000.0],
                            "flag": ["", "p"]})
     staging = pl.DataFrame({"series_id": ["CUSR0000SEHF01"] * 2 + ["CES5051800001"],
-                            "date": months + [months[1]], "value": [250.0, 275.0, 410.0]})
+                            "date": [*months, months[1]], "value": [250.0, 275.0, 410.0]})
     out = d.power_context_monthly(staging, census, start=dt.date(2024, 1, 1))
     assert validate(PowerContextMonthly, out).ok
     last = out.row(1, named=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import duckdb
 import pandera.polars as pa
@@ -10,8 +11,15 @@ import polars as pl
 import pytest
 
 from macro_pipeline import mart_kit
-from macro_pipeline.mart_kit import (CheckOutcome, MartCheck, MartDeclarationError, MartSpec, Series, build_mart,
-                                     registered_marts)
+from macro_pipeline.mart_kit import (
+    CheckOutcome,
+    MartCheck,
+    MartDeclarationError,
+    MartSpec,
+    Series,
+    build_mart,
+    registered_marts,
+)
 from macro_pipeline.schemas import Column, TableSpec, tables
 from macro_pipeline.sql import load_sql, split_statements
 from macro_pipeline.warehouse.migrations import MigrationError, migrate_history_tables
@@ -34,8 +42,8 @@ def gap(staging: pl.DataFrame) -> pl.DataFrame:
 
 
 def spec(transform=gap, checks=(), **overrides) -> MartSpec:
-    fields = dict(name="marts.toy_gap", model=Gap, key=("month",), inputs={"staging": Series(("AAA", "BBB"))},
-                  transform=transform, claim_ids=("C7",), description=transform.__doc__, checks=tuple(checks))
+    fields = {"name": "marts.toy_gap", "model": Gap, "key": ("month",), "inputs": {"staging": Series(("AAA", "BBB"))},
+              "transform": transform, "claim_ids": ("C7",), "description": transform.__doc__, "checks": tuple(checks)}
     fields.update(overrides)
     return MartSpec(**fields)
 
@@ -108,8 +116,7 @@ def test_an_error_check_blocks_the_write_and_a_warn_check_does_not():
     ({"description": "short"}, "needs a docstring"),
 ])
 def test_inconsistent_declarations_are_refused(overrides, message):
-    with pytest.raises(MartDeclarationError, match=message.replace("[", r"\[").replace("]", r"\]")
-                       .replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(MartDeclarationError, match=re.escape(message)):
         mart_kit.register(spec(**overrides))
     assert "marts.toy_gap" not in {s.name for s in registered_marts()}
 
@@ -202,7 +209,7 @@ def test_a_column_added_to_a_history_model_is_added_with_its_declared_default():
 def test_a_history_column_without_a_migration_is_refused_naming_it():
     con = _history_db()
     spec_ = TableSpec("toy.history", HistoryWithoutDefault, "one row per run", (), history=True)
-    with pytest.raises(MigrationError, match="toy.history: the stored table has no column 'weight'"):
+    with pytest.raises(MigrationError, match=re.escape("toy.history: the stored table has no column 'weight'")):
         migrate_history_tables(con, [spec_], _stored(con))
 
 
@@ -211,7 +218,7 @@ def test_a_stored_history_column_the_model_dropped_is_refused():
     con.execute("ALTER TABLE toy.history ADD COLUMN note VARCHAR")
     con.execute("ALTER TABLE toy.history ADD COLUMN legacy VARCHAR")
     spec_ = TableSpec("toy.history", History, "one row per run", (), history=True)
-    with pytest.raises(MigrationError, match=r"stored columns \['legacy'\] are not in the model"):
+    with pytest.raises(MigrationError, match=re.escape("stored columns ['legacy'] are not in the model")):
         migrate_history_tables(con, [spec_], _stored(con))
 
 

@@ -121,7 +121,7 @@ def test_changed_value_with_the_same_vintage_is_refused_and_nothing_changes(con)
 
 def test_null_restated_as_a_number_on_the_same_vintage_is_a_conflict(con):
     merge_delivery(con, deliver("GDP", FIRST, V1), "snap v1", LOADED)
-    with pytest.raises(VintageConflictError, match="GDP 2020-07-01 vintage 2026-01-01: stored None, delivered 5.0"):
+    with pytest.raises(VintageConflictError, match=r"GDP 2020-07-01 vintage 2026-01-01: stored None, delivered 5.0"):
         merge_delivery(con, deliver("GDP", "2020-07-01,5.0\n", V1), "x", LOADED)
 
 
@@ -136,7 +136,8 @@ def test_stored_summary(con):
     merge_delivery(con, deliver("GDP", FIRST, V1), "v1", LOADED)
     merge_delivery(con, deliver("GDP", "2020-01-01,1.5\n", V2), "v2", LOADED)
     merge_delivery(con, deliver("UNRATE", "2020-01-01,3.5\n", V1), "v1", LOADED)
-    assert stored_summary(con).rows() == [("GDP", V2, 4, dt.date(2020, 7, 1), None), ("UNRATE", V1, 1, dt.date(2020, 1, 1), None)]
+    assert stored_summary(con).rows() == [("GDP", V2, 4, dt.date(2020, 7, 1), None),
+                                          ("UNRATE", V1, 1, dt.date(2020, 1, 1), None)]
 
 
 def test_an_older_vintage_never_leaves_two_open_rows(con):

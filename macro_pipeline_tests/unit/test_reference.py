@@ -7,8 +7,16 @@ import datetime as dt
 import pytest
 
 from macro_pipeline import settings
-from macro_pipeline.reference import (REFERENCE_FILES, ReferenceError, ReferenceValueError, load_reference,
-                                      parse_reference, parse_stated_value, qualifier_from_note, reference_files)
+from macro_pipeline.reference import (
+    REFERENCE_FILES,
+    ReferenceError,
+    ReferenceValueError,
+    load_reference,
+    parse_reference,
+    parse_stated_value,
+    qualifier_from_note,
+    reference_files,
+)
 
 REFERENCE_DIR = settings.PROJECT_ROOT / "data" / "reference"
 CITATION = "A title,A publisher,2025-01-01,https://example.org,line 3"
@@ -55,7 +63,7 @@ def test_unreadable_values_are_refused(text):
 
 
 def test_contradicting_qualifiers_are_refused():
-    with pytest.raises(ReferenceValueError, match="contradict|says"):
+    with pytest.raises(ReferenceValueError, match=r"contradict|says"):
         parse_stated_value("nearly 5", qualifier="over")
     with pytest.raises(ReferenceValueError, match="unknown qualifier"):
         parse_stated_value("5", qualifier="perhaps")

@@ -9,8 +9,16 @@ import pytest
 
 from macro_pipeline.catalog import PACKAGED_CATALOG_DIR, load_catalog
 from macro_pipeline.schemas import ClaimsScorecard
-from macro_pipeline.transforms.scorecard import (RULE_COLUMNS, RulesError, _shift, claims_scorecard,
-                                                 evaluate_rules, load_rules, parse_rules, verdict_of)
+from macro_pipeline.transforms.scorecard import (
+    RULE_COLUMNS,
+    RulesError,
+    _shift,
+    claims_scorecard,
+    evaluate_rules,
+    load_rules,
+    parse_rules,
+    verdict_of,
+)
 from macro_pipeline.transforms.validation import validate
 
 AS_OF = dt.date(2026, 11, 26)
@@ -251,7 +259,7 @@ def test_parser_refuses_a_bad_header_a_duplicate_id_and_an_uncovered_claim():
 
 
 def test_missing_rules_file_is_an_error(tmp_path):
-    with pytest.raises(RulesError, match="rules file .*claim_rules.csv is missing"):
+    with pytest.raises(RulesError, match=r"rules file .*claim_rules.csv is missing"):
         load_rules(tmp_path / "claim_rules.csv", INDICATORS, CLAIMS)
 
 

@@ -196,13 +196,13 @@ def test_readme_without_a_snapshot_date_is_an_error(snap):
 
 def test_missing_readme_is_an_error(snap):
     (snap / "README.md").unlink()
-    with pytest.raises(SnapshotError, match="README.md is missing"):
+    with pytest.raises(SnapshotError, match=r"README.md is missing"):
         fetch(snap, ["GDP"])
 
 
 def test_missing_manifest_is_an_error(snap):
     (snap / "MANIFEST.csv").unlink()
-    with pytest.raises(SnapshotError, match="MANIFEST.csv is missing"):
+    with pytest.raises(SnapshotError, match=r"MANIFEST.csv is missing"):
         fetch(snap, ["GDP"])
 
 

@@ -8,14 +8,15 @@ import pytest
 from macro_pipeline.defs.reference import CONFIG_FILES
 from macro_pipeline.reference import REFERENCE_FILES
 from macro_pipeline.schemas import catalog_tables_frame, columns_of, table, tables
+from macro_pipeline.schemas.catalog import CatalogTables
+from macro_pipeline.sql import load_sql, qualified, quote_identifier, split_statements, string_literal
+from macro_pipeline.warehouse.ddl import column_comment, comments, create_table
 
 TABLES = tables()
 TABLES_BY_NAME = {t.name: t for t in TABLES}
 # parsed reference and catalog files: tables of their own assets, read by the marts
 FILE_TABLES = {f"reference.{n}" for n in REFERENCE_FILES} | {f"config.{n}" for n in CONFIG_FILES}
-from macro_pipeline.schemas.catalog import CatalogTables
-from macro_pipeline.sql import load_sql, qualified, quote_identifier, split_statements, string_literal
-from macro_pipeline.warehouse.ddl import column_comment, comments, create_table
+
 
 # ---------------------------------------------------------------------------------------------- sql helpers
 
@@ -111,13 +112,13 @@ def test_upstream_tables_are_registry_tables(spec):
 
 def test_table_lookup_refuses_unknown_names():
     assert table("raw.observations").table == "observations"
-    with pytest.raises(KeyError, match="unknown table 'raw.observations; DROP'"):
+    with pytest.raises(KeyError, match=r"unknown table 'raw.observations; DROP'"):
         table("raw.observations; DROP")
 
 
 def test_column_types_and_nullability_follow_the_models():
     raw = {c.name: c for c in table("raw.observations").columns}
-    assert [c for c in raw] == ["series_id", "date", "value", "realtime_start", "realtime_end", "source",
+    assert list(raw) == ["series_id", "date", "value", "realtime_start", "realtime_end", "source",
                                 "loaded_at"]
     assert (raw["value"].duckdb_type, raw["value"].nullable) == ("DOUBLE", True)
     assert (raw["date"].duckdb_type, raw["date"].nullable) == ("DATE", False)

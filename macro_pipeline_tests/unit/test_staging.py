@@ -184,7 +184,7 @@ def test_nan_value_fails_staging():
 
 
 def test_series_not_in_the_catalog_fails_and_is_not_dropped():
-    staged, report = stage(CLEAN + [("NOTACATALOGSERIES", dt.date(2026, 1, 1), 1.0, V)])
+    staged, report = stage([*CLEAN, ("NOTACATALOGSERIES", dt.date(2026, 1, 1), 1.0, V)])
     assert staged.height == len(CLEAN) + 1
     assert report.series_ids() == ["NOTACATALOGSERIES"]
     bad = report.failures.filter(pl.col("series_id") == "NOTACATALOGSERIES")
