@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import pandera.polars as pa
 import polars as pl
 
 # FRED ids are upper-case letters, digits and underscores; anything else (a path, a quote, a semicolon) is
@@ -70,15 +71,9 @@ PACKAGED_CATALOG_DIR = Path(__file__).parent
 def _read(name: str, text: str) -> pl.DataFrame:
     if not text.strip():
         raise CatalogError(f"{name} is empty")
-    return pl.read_csv(text.encode(), infer_schema=False)
-
-
-def _fail_rows(name: str, frame: pl.DataFrame, bad: pl.Series, key: str, rule: str) -> None:
-    # a null verdict (a blank cell) cannot show the rule holds: it fails
-    bad = bad.fill_null(True)
-    if bad.any():
-        ids = frame.filter(bad)[key].to_list()
-        raise CatalogError(f"{name}: {key} {ids} break the rule: {rule}")
+    # every column as text; blank cells are nulls, which the schemas refuse where a value is required
+    frame = pl.read_csv(text.encode(), infer_schema=False)
+    return frame.with_columns(pl.col(c).str.strip_chars().replace("", None) for c in frame.columns)
 
 
 def _require_columns(name: str, frame: pl.DataFrame, columns: list[str]) -> None:
@@ -87,23 +82,58 @@ def _require_columns(name: str, frame: pl.DataFrame, columns: list[str]) -> None
         raise CatalogError(f"{name}: missing columns {missing}")
 
 
+def _rule(expr: pl.Expr, name: str) -> pa.Check:
+    """A row-wise rule as a pandera check; a blank cell (null) cannot show the rule holds, so it fails."""
+    return pa.Check(lambda data: data.lazyframe.select(expr.fill_null(False)), name=name)
+
+
+def _one_of(column: str, allowed: list[str]) -> pa.Check:
+    return _rule(pl.col(column).is_in(allowed), f"{column} is one of {allowed}")
+
+
+def _check(name: str, frame: pl.DataFrame, key: str, schema: pa.DataFrameSchema) -> pl.DataFrame:
+    """Validate a catalog file with its pandera schema; the first broken rule is raised naming the file, the ids
+    of the rows that break it and the rule (a blank cell counts as breaking it)."""
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        cases = err.failure_cases
+        first = cases.row(0, named=True)
+        same = cases.filter((pl.col("check") == first["check"]) & (pl.col("column") == first["column"]))
+        rows = same["index"].drop_nulls().cast(pl.Int64).to_list()
+        ids = frame[key].gather(rows).to_list() if rows else same["failure_case"].to_list()
+        column = "" if first["column"] in (None, schema.name) else f"{first['column']}: "
+        raise CatalogError(f"{name}: {key} {ids} break the rule: {column}{first['check']}") from None
+    return frame
+
+
+def _unique(key: str) -> pa.Check:
+    return _rule(~pl.col(key).is_duplicated(), f"{key}s are unique")
+
+
 def parse_units(text: str) -> pl.DataFrame:
-    units = _read("units.csv", text)
-    _require_columns("units.csv", units, ["unit_id", "label", "plausible_min", "plausible_max", "scale",
-                                          "base_unit_id", "note"])
+    name = "units.csv"
+    units = _read(name, text)
+    _require_columns(name, units, ["unit_id", "label", "plausible_min", "plausible_max", "scale", "base_unit_id",
+                                   "note"])
     units = units.with_columns(pl.col("plausible_min", "plausible_max", "scale").cast(pl.Float64, strict=False))
-    _fail_rows("units.csv", units, units["scale"].is_null() | (units["scale"] <= 0), "unit_id",
-               "scale (multiplier to the unit's plain quantity, e.g. 1e6 for millions) is a positive number")
-    bases = units.select("unit_id", pl.col("base_unit_id").alias("_base_of_base")).rename({"unit_id": "base_unit_id"})
-    checked = units.join(bases, on="base_unit_id", how="left")
-    _fail_rows("units.csv", checked, checked["_base_of_base"] != checked["base_unit_id"], "unit_id",
-               "base_unit_id is a unit of units.csv that is its own base")
-    _fail_rows("units.csv", units, units["plausible_min"].is_null() | units["plausible_max"].is_null(),
-               "unit_id", "plausible_min and plausible_max are numbers")
-    _fail_rows("units.csv", units, units["plausible_min"] >= units["plausible_max"], "unit_id",
-               "plausible_min < plausible_max")
-    _fail_rows("units.csv", units, units["unit_id"].is_duplicated(), "unit_id", "unit ids are unique")
-    return units
+    number = "is a number"
+    schema = pa.DataFrameSchema({
+        "unit_id": pa.Column(str),
+        "label": pa.Column(str),
+        "plausible_min": pa.Column(float, nullable=False, description=number),
+        "plausible_max": pa.Column(float, nullable=False, description=number),
+        "scale": pa.Column(float, pa.Check.gt(0), description="multiplier to the unit's plain quantity, e.g. 1e6 "
+                                                              "for millions"),
+        "base_unit_id": pa.Column(str),
+    }, checks=[
+        _unique("unit_id"),
+        _rule(pl.col("plausible_min") < pl.col("plausible_max"), "plausible_min < plausible_max"),
+        _rule(pl.col("base_unit_id").is_in(
+            units.filter(pl.col("unit_id") == pl.col("base_unit_id"))["unit_id"].implode()),
+            "base_unit_id is a unit of units.csv that is its own base"),
+    ], name=name)
+    return _check(name, units, "unit_id", schema)
 
 
 def parse_series(text: str, units: pl.DataFrame, claims: pl.DataFrame) -> pl.DataFrame:
@@ -111,53 +141,59 @@ def parse_series(text: str, units: pl.DataFrame, claims: pl.DataFrame) -> pl.Dat
     series = _read(name, text)
     _require_columns(name, series, ["series_id", "title", "units", "unit_id", "unit_scale", "frequency",
                                     "date_rule", "seasonal_adjustment", "kind", "aggregation", "max_step_ratio",
-                                    "claim_ids",
-                                    "source", "license_note"])
-    ids = series["series_id"].fill_null("")
-    _fail_rows(name, series, ~ids.str.contains(SERIES_ID_PATTERN), "series_id",
-               f"ids match FRED's id syntax {SERIES_ID_PATTERN}")
-    _fail_rows(name, series, ids.is_duplicated(), "series_id", "ids are unique")
-    for column in ("title", "units", "source", "license_note"):
-        _fail_rows(name, series, series[column].is_null(), "series_id", f"{column} is not empty")
-    _fail_rows(name, series, ~series["unit_id"].is_in(units["unit_id"].implode()), "series_id",
-               f"unit_id is one of units.csv {sorted(units['unit_id'].to_list())}")
-    _fail_rows(name, series, ~series["frequency"].is_in(list(FREQUENCIES)), "series_id",
-               f"frequency is one of {sorted(FREQUENCIES)}")
-    rule_ok = pl.Series([r in RULES_BY_FREQUENCY.get(f, set())
-                         for f, r in zip(series["frequency"], series["date_rule"], strict=True)])
-    _fail_rows(name, series, ~rule_ok, "series_id", f"date_rule fits the frequency {RULES_BY_FREQUENCY}")
-    _fail_rows(name, series, ~series["seasonal_adjustment"].is_in(sorted(SEASONAL_ADJUSTMENTS)), "series_id",
-               f"seasonal_adjustment is one of {sorted(SEASONAL_ADJUSTMENTS)}")
-    _fail_rows(name, series, ~series["kind"].is_in(sorted(KINDS)), "series_id", f"kind is one of {sorted(KINDS)}")
-    _fail_rows(name, series, ~series["aggregation"].is_in(sorted(AGGREGATIONS)), "series_id",
-               f"aggregation is one of {sorted(AGGREGATIONS)}")
+                                    "claim_ids", "source", "license_note"])
     blank_ratio = series["max_step_ratio"].is_null()
     series = series.with_columns(
         pl.col("unit_scale").cast(pl.Float64, strict=False),
         pl.col("max_step_ratio").cast(pl.Float64, strict=False),
         pl.col("claim_ids").fill_null("").str.split(";"),
+        blank_ratio.alias("_blank_ratio"),
     )
-    _fail_rows(name, series, series["unit_scale"].is_null() | (series["unit_scale"] <= 0), "series_id",
-               "unit_scale is a positive number")
-    # the scale is a fact of the unit (units.csv); the series' own column must agree with it, never drift
-    scales = series.join(units.select("unit_id", pl.col("scale").alias("_unit_scale")), on="unit_id", how="left")
-    _fail_rows(name, scales, scales["unit_scale"] != scales["_unit_scale"], "series_id",
-               "unit_scale equals the scale of its unit_id in units.csv")
-    _fail_rows(name, series, ~blank_ratio & ~(series["max_step_ratio"] > 1), "series_id",
-               "max_step_ratio is blank (no check) or a number above 1")
-    known_claims = set(claims["claim_id"].to_list())
-    bad_claims = pl.Series([not ids_ or not set(ids_) <= known_claims for ids_ in series["claim_ids"].to_list()])
-    _fail_rows(name, series, bad_claims, "series_id", f"claim_ids is a ';'-list of {sorted(known_claims)}")
-    return series.sort("series_id")
+    rule_fits = pl.lit(False)
+    for frequency, rules in RULES_BY_FREQUENCY.items():
+        rule_fits = pl.when(pl.col("frequency") == frequency).then(pl.col("date_rule").is_in(sorted(rules))) \
+            .otherwise(rule_fits)
+    unit_scales = units.select("unit_id", "scale")
+    known_claims = sorted(claims["claim_id"].to_list())
+    schema = pa.DataFrameSchema({
+        "series_id": pa.Column(str),
+        "title": pa.Column(str, description="title is not empty"),
+        "units": pa.Column(str),
+        "source": pa.Column(str),
+        "license_note": pa.Column(str),
+        "unit_scale": pa.Column(float, pa.Check.gt(0, error="unit_scale is a positive number")),
+    }, checks=[
+        _rule(pl.col("series_id").str.contains(SERIES_ID_PATTERN), f"ids match FRED's id syntax {SERIES_ID_PATTERN}"),
+        _unique("series_id"),
+        _one_of("unit_id", sorted(units["unit_id"].to_list())),
+        # the scale is a fact of the unit (units.csv); the series' own column must agree with it, never drift
+        _rule(pl.struct("unit_id", "unit_scale").is_in(
+            pl.Series(unit_scales.to_dicts(), dtype=pl.Struct({"unit_id": pl.String, "scale": pl.Float64}))
+            .struct.rename_fields(["unit_id", "unit_scale"]).implode()),
+            "unit_scale equals the scale of its unit_id in units.csv"),
+        _one_of("frequency", sorted(FREQUENCIES)),
+        _rule(rule_fits, f"date_rule fits the frequency {RULES_BY_FREQUENCY}"),
+        _one_of("seasonal_adjustment", sorted(SEASONAL_ADJUSTMENTS)),
+        _one_of("kind", sorted(KINDS)),
+        _one_of("aggregation", sorted(AGGREGATIONS)),
+        _rule(pl.col("_blank_ratio") | (pl.col("max_step_ratio") > 1),
+              "max_step_ratio is blank (no check) or a number above 1"),
+        _rule((pl.col("claim_ids").list.len() > 0)
+              & pl.col("claim_ids").list.eval(pl.element().is_in(known_claims)).list.all(),
+              f"claim_ids is a ';'-list of {known_claims}"),
+    ], name=name)
+    return _check(name, series, "series_id", schema).drop("_blank_ratio").sort("series_id")
 
 
 def parse_claims(text: str) -> pl.DataFrame:
-    claims = _read("claims.csv", text)
-    _require_columns("claims.csv", claims, ["claim_id", "claim", "what_would_support_it"])
-    _fail_rows("claims.csv", claims, ~claims["claim_id"].fill_null("").str.contains(CLAIM_ID_PATTERN),
-               "claim_id", "claim ids are C1..C12")
-    _fail_rows("claims.csv", claims, claims["claim_id"].is_duplicated(), "claim_id", "claim ids are unique")
-    return claims
+    name = "claims.csv"
+    claims = _read(name, text)
+    _require_columns(name, claims, ["claim_id", "claim", "what_would_support_it"])
+    schema = pa.DataFrameSchema({"claim": pa.Column(str), "what_would_support_it": pa.Column(str)}, checks=[
+        _rule(pl.col("claim_id").str.contains(CLAIM_ID_PATTERN), "claim ids are C1..C12"),
+        _unique("claim_id"),
+    ], name=name)
+    return _check(name, claims, "claim_id", schema)
 
 
 def parse_indicators(text: str, claims: pl.DataFrame) -> pl.DataFrame:
@@ -165,13 +201,15 @@ def parse_indicators(text: str, claims: pl.DataFrame) -> pl.DataFrame:
     indicators = _read(name, text)
     _require_columns(name, indicators, ["indicator_id", "claim_id", "title", "unit", "source_table",
                                         "source_column", "date_column", "description"])
-    _fail_rows(name, indicators, indicators["indicator_id"].is_duplicated(), "indicator_id", "ids are unique")
-    _fail_rows(name, indicators, ~indicators["indicator_id"].fill_null("").str.contains(r"^[a-z][a-z0-9_]*$"),
-               "indicator_id", "ids are snake_case")
-    _fail_rows(name, indicators, ~indicators["claim_id"].is_in(claims["claim_id"].implode()), "indicator_id",
-               "claim_id is a claim of claims.csv")
-    _fail_rows(name, indicators, indicators["unit"].is_null(), "indicator_id", "every indicator has a unit")
-    return indicators
+    schema = pa.DataFrameSchema({
+        "title": pa.Column(str), "unit": pa.Column(str, description="every indicator has a unit"),
+        "source_table": pa.Column(str), "source_column": pa.Column(str), "date_column": pa.Column(str),
+    }, checks=[
+        _unique("indicator_id"),
+        _rule(pl.col("indicator_id").str.contains(r"^[a-z][a-z0-9_]*$"), "ids are snake_case"),
+        _one_of("claim_id", sorted(claims["claim_id"].to_list())),
+    ], name=name)
+    return _check(name, indicators, "indicator_id", schema)
 
 
 def load_catalog(directory: Path | str | None = None) -> Catalog:

@@ -155,114 +155,73 @@ def test_forty_character_id_is_the_longest_accepted():
 # ---------------------------------------------------------------------------------------------- broken copies
 
 
-def test_duplicate_series_id(tmp_path):
-    root = copy_catalog(tmp_path)
-    header, rows = read_rows(root / "series.csv")
-    unrate = next(r for r in rows if r["series_id"] == "UNRATE")
-    write_rows(root / "series.csv", header, [*rows, dict(unrate)])
-    msg = load_error(root)
-    assert "series.csv" in msg
-    assert "UNRATE" in msg
-    assert "unique" in msg
-
-
-def test_bad_series_id_syntax(tmp_path):
-    root = copy_catalog(tmp_path)
-    edit_row(root / "series.csv", "series_id", "UNRATE", series_id="GDP;DROP TABLE")
-    msg = load_error(root)
-    assert "series.csv" in msg
-    assert "GDP;DROP TABLE" in msg
-    assert "syntax" in msg
-
-
-def test_lower_case_series_id(tmp_path):
-    root = copy_catalog(tmp_path)
-    edit_row(root / "series.csv", "series_id", "UNRATE", series_id="unrate")
-    msg = load_error(root)
-    assert "series.csv" in msg and "'unrate'" in msg
-
-
-def test_unknown_unit_id(tmp_path):
-    root = copy_catalog(tmp_path)
-    edit_row(root / "series.csv", "series_id", "UNRATE", unit_id="furlongs")
-    msg = load_error(root)
-    assert "series.csv" in msg
-    assert "['UNRATE']" in msg
-    assert "unit_id" in msg
-
-
-def test_unknown_frequency(tmp_path):
-    root = copy_catalog(tmp_path)
-    edit_row(root / "series.csv", "series_id", "DFF", frequency="X")
-    msg = load_error(root)
-    assert "series.csv" in msg
-    assert "['DFF']" in msg
-    assert "frequency" in msg
-
-
-def test_date_rule_not_fitting_the_frequency(tmp_path):
+# (file, key column, row, changes, words the error must contain): each a copy of the catalog with one cell broken
+BROKEN_CELLS = {
+    "bad series id syntax": ("series.csv", "series_id", "UNRATE", {"series_id": "GDP;DROP TABLE"},
+                             ["GDP;DROP TABLE", "syntax"]),
+    "lower-case series id": ("series.csv", "series_id", "UNRATE", {"series_id": "unrate"}, ["'unrate'"]),
+    "unknown unit": ("series.csv", "series_id", "UNRATE", {"unit_id": "furlongs"}, ["['UNRATE']", "unit_id"]),
+    "unknown frequency": ("series.csv", "series_id", "DFF", {"frequency": "X"}, ["['DFF']", "frequency"]),
     # a monthly series dated on Wednesdays is a catalog error
+    "date rule not fitting the frequency": ("series.csv", "series_id", "UNRATE", {"date_rule": "wednesday"},
+                                            ["['UNRATE']", "date_rule"]),
+    "unknown date rule": ("series.csv", "series_id", "GDP", {"date_rule": "every_other_tuesday"},
+                          ["['GDP']", "date_rule"]),
+    "unknown claim": ("series.csv", "series_id", "SP500", {"claim_ids": "C1;C13"}, ["['SP500']", "claim_ids"]),
+    "empty claim ids": ("series.csv", "series_id", "SP500", {"claim_ids": ""}, ["['SP500']", "claim_ids"]),
+    "unit scale as words": ("series.csv", "series_id", "GDP", {"unit_scale": "a billion"}, ["['GDP']", "unit_scale"]),
+    "blank unit scale": ("series.csv", "series_id", "GDP", {"unit_scale": ""}, ["['GDP']", "unit_scale"]),
+    "zero unit scale": ("series.csv", "series_id", "GDP", {"unit_scale": "0"}, ["['GDP']", "unit_scale"]),
+    "negative unit scale": ("series.csv", "series_id", "GDP", {"unit_scale": "-1e9"}, ["['GDP']", "unit_scale"]),
+    "unit scale disagreeing with its unit": ("series.csv", "series_id", "WALCL", {"unit_scale": "1e9"},
+                                             ["['WALCL']", "unit_scale equals the scale of its unit_id"]),
+    "unknown seasonal adjustment": ("series.csv", "series_id", "PAYEMS", {"seasonal_adjustment": "XSA"},
+                                    ["['PAYEMS']", "seasonal_adjustment"]),
+    "empty title": ("series.csv", "series_id", "PAYEMS", {"title": ""}, ["['PAYEMS']", "title"]),
+    "blank unit": ("series.csv", "series_id", "UNRATE", {"unit_id": ""}, ["['UNRATE']", "unit_id"]),
+    "blank seasonal adjustment": ("series.csv", "series_id", "UNRATE", {"seasonal_adjustment": ""},
+                                  ["['UNRATE']", "seasonal_adjustment"]),
+    "blank kind": ("series.csv", "series_id", "UNRATE", {"kind": ""}, ["['UNRATE']", "kind"]),
+    "blank aggregation": ("series.csv", "series_id", "UNRATE", {"aggregation": ""}, ["['UNRATE']", "aggregation"]),
+    "step ratio not above 1": ("series.csv", "series_id", "GDP", {"max_step_ratio": "0.5"},
+                               ["['GDP']", "max_step_ratio"]),
+    "units min equal to max": ("units.csv", "unit_id", "pct", {"plausible_min": "100", "plausible_max": "100"},
+                               ["['pct']", "plausible_min < plausible_max"]),
+    "units min above max": ("units.csv", "unit_id", "pct", {"plausible_min": "101", "plausible_max": "100"},
+                            ["['pct']", "plausible_min < plausible_max"]),
+    "units bound not a number": ("units.csv", "unit_id", "usd_mn", {"plausible_max": "lots"}, ["['usd_mn']"]),
+    "base unit that is not its own base": ("units.csv", "unit_id", "usd_mn", {"base_unit_id": "usd_mn_x"},
+                                           ["['usd_mn']", "base_unit_id"]),
+    "claim id beyond C12": ("claims.csv", "claim_id", "C12", {"claim_id": "C13"}, ["['C13']"]),
+    "indicator with an unknown claim": ("indicators.csv", "indicator_id", "net_liquidity_usd_bn",
+                                        {"claim_id": "C99"}, ["['net_liquidity_usd_bn']", "claim_id"]),
+    "indicator with a blank claim": ("indicators.csv", "indicator_id", "net_liquidity_usd_bn", {"claim_id": ""},
+                                     ["['net_liquidity_usd_bn']", "claim_id"]),
+    "indicator id not snake case": ("indicators.csv", "indicator_id", "net_liquidity_usd_bn",
+                                    {"indicator_id": "NetLiquidity"}, ["['NetLiquidity']"]),
+    "indicator without a unit": ("indicators.csv", "indicator_id", "net_liquidity_usd_bn", {"unit": ""},
+                                 ["['net_liquidity_usd_bn']", "unit"]),
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN_CELLS))
+def test_a_broken_cell_is_refused_naming_file_row_and_rule(tmp_path, case):
+    name, key, row, changes, words = BROKEN_CELLS[case]
     root = copy_catalog(tmp_path)
-    edit_row(root / "series.csv", "series_id", "UNRATE", date_rule="wednesday")
+    edit_row(root / name, key, row, **changes)
     msg = load_error(root)
-    assert "series.csv" in msg
-    assert "['UNRATE']" in msg
-    assert "date_rule" in msg
+    assert msg.startswith(f"{name}: "), msg
+    for word in words:
+        assert word in msg, f"{word!r} not in {msg!r}"
 
 
-def test_unknown_date_rule(tmp_path):
+@pytest.mark.parametrize(("name", "key"), [("series.csv", "series_id"), ("units.csv", "unit_id")])
+def test_a_duplicated_row_is_refused_as_not_unique(tmp_path, name, key):
     root = copy_catalog(tmp_path)
-    edit_row(root / "series.csv", "series_id", "GDP", date_rule="every_other_tuesday")
+    header, rows = read_rows(root / name)
+    write_rows(root / name, header, [*rows, dict(rows[-1])])
     msg = load_error(root)
-    assert "series.csv" in msg and "['GDP']" in msg and "date_rule" in msg
-
-
-def test_unknown_claim_id(tmp_path):
-    root = copy_catalog(tmp_path)
-    edit_row(root / "series.csv", "series_id", "SP500", claim_ids="C1;C13")
-    msg = load_error(root)
-    assert "series.csv" in msg
-    assert "['SP500']" in msg
-    assert "claim_ids" in msg
-
-
-def test_empty_claim_ids(tmp_path):
-    root = copy_catalog(tmp_path)
-    edit_row(root / "series.csv", "series_id", "SP500", claim_ids="")
-    msg = load_error(root)
-    assert "series.csv" in msg and "['SP500']" in msg and "claim_ids" in msg
-
-
-@pytest.mark.parametrize("scale", ["a billion", "", "0", "-1e9"])
-def test_unit_scale_not_a_positive_number(tmp_path, scale):
-    root = copy_catalog(tmp_path)
-    edit_row(root / "series.csv", "series_id", "GDP", unit_scale=scale)
-    msg = load_error(root)
-    assert "series.csv" in msg
-    assert "['GDP']" in msg
-    assert "unit_scale" in msg
-
-
-def test_unknown_seasonal_adjustment(tmp_path):
-    root = copy_catalog(tmp_path)
-    edit_row(root / "series.csv", "series_id", "PAYEMS", seasonal_adjustment="XSA")
-    msg = load_error(root)
-    assert "series.csv" in msg and "['PAYEMS']" in msg and "seasonal_adjustment" in msg
-
-
-def test_empty_title(tmp_path):
-    root = copy_catalog(tmp_path)
-    edit_row(root / "series.csv", "series_id", "PAYEMS", title="")
-    msg = load_error(root)
-    assert "series.csv" in msg and "['PAYEMS']" in msg and "title" in msg
-
-
-@pytest.mark.parametrize("column", ["unit_id", "seasonal_adjustment", "kind", "aggregation"])
-def test_blank_enumerated_column_is_refused(tmp_path, column):
-    root = copy_catalog(tmp_path)
-    edit_row(root / "series.csv", "series_id", "UNRATE", **{column: ""})
-    msg = load_error(root)
-    assert "series.csv" in msg and "['UNRATE']" in msg and column in msg
+    assert msg.startswith(f"{name}: ") and rows[-1][key] in msg and "unique" in msg, msg
 
 
 def test_missing_column(tmp_path):
@@ -293,68 +252,8 @@ def test_missing_file(tmp_path, name):
     assert name in msg and "missing" in msg
 
 
-@pytest.mark.parametrize(("lo", "hi"), [("100", "100"), ("101", "100")])
-def test_units_min_not_below_max(tmp_path, lo, hi):
-    root = copy_catalog(tmp_path)
-    edit_row(root / "units.csv", "unit_id", "pct", plausible_min=lo, plausible_max=hi)
-    msg = load_error(root)
-    assert "units.csv" in msg
-    assert "['pct']" in msg
-    assert "plausible_min < plausible_max" in msg
-
-
-def test_units_non_numeric_bound(tmp_path):
-    root = copy_catalog(tmp_path)
-    edit_row(root / "units.csv", "unit_id", "usd_mn", plausible_max="lots")
-    msg = load_error(root)
-    assert "units.csv" in msg and "['usd_mn']" in msg
-
-
-def test_duplicate_unit_id(tmp_path):
-    root = copy_catalog(tmp_path)
-    header, rows = read_rows(root / "units.csv")
-    write_rows(root / "units.csv", header, [*rows, dict(rows[0])])
-    msg = load_error(root)
-    assert "units.csv" in msg and rows[0]["unit_id"] in msg and "unique" in msg
-
-
-def test_bad_claim_id_in_claims(tmp_path):
-    root = copy_catalog(tmp_path)
-    edit_row(root / "claims.csv", "claim_id", "C12", claim_id="C13")
-    msg = load_error(root)
-    assert "claims.csv" in msg and "['C13']" in msg
-
-
-def test_indicator_with_unknown_claim(tmp_path):
-    root = copy_catalog(tmp_path)
-    edit_row(root / "indicators.csv", "indicator_id", "net_liquidity_usd_bn", claim_id="C99")
-    msg = load_error(root)
-    assert "indicators.csv" in msg and "['net_liquidity_usd_bn']" in msg and "claim_id" in msg
-
-
-def test_indicator_id_not_snake_case(tmp_path):
-    root = copy_catalog(tmp_path)
-    edit_row(root / "indicators.csv", "indicator_id", "net_liquidity_usd_bn", indicator_id="NetLiquidity")
-    msg = load_error(root)
-    assert "indicators.csv" in msg and "['NetLiquidity']" in msg
-
-
-def test_indicator_without_unit(tmp_path):
-    root = copy_catalog(tmp_path)
-    edit_row(root / "indicators.csv", "indicator_id", "net_liquidity_usd_bn", unit="")
-    msg = load_error(root)
-    assert "indicators.csv" in msg and "['net_liquidity_usd_bn']" in msg and "unit" in msg
-
-
 def test_a_broken_copy_does_not_poison_the_packaged_catalog(tmp_path):
     root = copy_catalog(tmp_path)
     edit_row(root / "series.csv", "series_id", "UNRATE", unit_id="furlongs")
     load_error(root)
     assert "UNRATE" in load_catalog().series_ids()
-
-
-def test_indicator_with_blank_claim_is_refused(tmp_path):
-    root = copy_catalog(tmp_path)
-    edit_row(root / "indicators.csv", "indicator_id", "net_liquidity_usd_bn", claim_id="")
-    msg = load_error(root)
-    assert "indicators.csv" in msg and "['net_liquidity_usd_bn']" in msg and "claim_id" in msg
