@@ -68,7 +68,7 @@ def validate_series_id(series_id: str) -> str:
 PACKAGED_CATALOG_DIR = Path(__file__).parent
 
 
-def _read(name: str, text: str) -> pl.DataFrame:
+def read_csv_text(name: str, text: str) -> pl.DataFrame:
     if not text.strip():
         raise CatalogError(f"{name} is empty")
     # every column as text; blank cells are nulls, which the schemas refuse where a value is required
@@ -76,24 +76,26 @@ def _read(name: str, text: str) -> pl.DataFrame:
     return frame.with_columns(pl.col(c).str.strip_chars().replace("", None) for c in frame.columns)
 
 
-def _require_columns(name: str, frame: pl.DataFrame, columns: list[str]) -> None:
+def require_columns(name: str, frame: pl.DataFrame, columns: list[str]) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise CatalogError(f"{name}: missing columns {missing}")
 
 
-def _rule(expr: pl.Expr, name: str) -> pa.Check:
+def rule(expr: pl.Expr, name: str) -> pa.Check:
     """A row-wise rule as a pandera check; a blank cell (null) cannot show the rule holds, so it fails."""
     return pa.Check(lambda data: data.lazyframe.select(expr.fill_null(False)), name=name)
 
 
 def _one_of(column: str, allowed: list[str]) -> pa.Check:
-    return _rule(pl.col(column).is_in(allowed), f"{column} is one of {allowed}")
+    return rule(pl.col(column).is_in(allowed), f"{column} is one of {allowed}")
 
 
-def _check(name: str, frame: pl.DataFrame, key: str, schema: pa.DataFrameSchema) -> pl.DataFrame:
-    """Validate a catalog file with its pandera schema; the first broken rule is raised naming the file, the ids
-    of the rows that break it and the rule (a blank cell counts as breaking it)."""
+def check_file(name: str, frame: pl.DataFrame, schema: pa.DataFrameSchema, key: str | None = None,
+               error: type[ValueError] | None = None) -> pl.DataFrame:
+    """Validate a parsed catalog file with its pandera schema: the first broken rule is raised (as ``error``,
+    default CatalogError) naming the file, the rows that break it (by ``key``, else by row number: 1 = first data
+    row) and the rule. A blank cell counts as breaking a rule. The one validator every catalog file goes through."""
     try:
         schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as err:
@@ -101,20 +103,27 @@ def _check(name: str, frame: pl.DataFrame, key: str, schema: pa.DataFrameSchema)
         first = cases.row(0, named=True)
         same = cases.filter((pl.col("check") == first["check"]) & (pl.col("column") == first["column"]))
         rows = same["index"].drop_nulls().cast(pl.Int64).to_list()
-        ids = frame[key].gather(rows).to_list() if rows else same["failure_case"].to_list()
+        if key is None:
+            where = f"rows {[r + 1 for r in rows]}" if rows else "the file"
+        else:
+            where = f"{key} {frame[key].gather(rows).to_list() if rows else same['failure_case'].to_list()}"
         column = "" if first["column"] in (None, schema.name) else f"{first['column']}: "
-        raise CatalogError(f"{name}: {key} {ids} break the rule: {column}{first['check']}") from None
+        raise (error or CatalogError)(f"{name}: {where} break the rule: {column}{first['check']}") from None
     return frame
 
 
+def _check(name: str, frame: pl.DataFrame, key: str, schema: pa.DataFrameSchema) -> pl.DataFrame:
+    return check_file(name, frame, schema, key)
+
+
 def _unique(key: str) -> pa.Check:
-    return _rule(~pl.col(key).is_duplicated(), f"{key}s are unique")
+    return rule(~pl.col(key).is_duplicated(), f"{key}s are unique")
 
 
 def parse_units(text: str) -> pl.DataFrame:
     name = "units.csv"
-    units = _read(name, text)
-    _require_columns(name, units, ["unit_id", "label", "plausible_min", "plausible_max", "scale", "base_unit_id",
+    units = read_csv_text(name, text)
+    require_columns(name, units, ["unit_id", "label", "plausible_min", "plausible_max", "scale", "base_unit_id",
                                    "note"])
     units = units.with_columns(pl.col("plausible_min", "plausible_max", "scale").cast(pl.Float64, strict=False))
     number = "is a number"
@@ -128,8 +137,8 @@ def parse_units(text: str) -> pl.DataFrame:
         "base_unit_id": pa.Column(str),
     }, checks=[
         _unique("unit_id"),
-        _rule(pl.col("plausible_min") < pl.col("plausible_max"), "plausible_min < plausible_max"),
-        _rule(pl.col("base_unit_id").is_in(
+        rule(pl.col("plausible_min") < pl.col("plausible_max"), "plausible_min < plausible_max"),
+        rule(pl.col("base_unit_id").is_in(
             units.filter(pl.col("unit_id") == pl.col("base_unit_id"))["unit_id"].implode()),
             "base_unit_id is a unit of units.csv that is its own base"),
     ], name=name)
@@ -138,8 +147,8 @@ def parse_units(text: str) -> pl.DataFrame:
 
 def parse_series(text: str, units: pl.DataFrame, claims: pl.DataFrame) -> pl.DataFrame:
     name = "series.csv"
-    series = _read(name, text)
-    _require_columns(name, series, ["series_id", "title", "units", "unit_id", "unit_scale", "frequency",
+    series = read_csv_text(name, text)
+    require_columns(name, series, ["series_id", "title", "units", "unit_id", "unit_scale", "frequency",
                                     "date_rule", "seasonal_adjustment", "kind", "aggregation", "max_step_ratio",
                                     "claim_ids", "source", "license_note"])
     blank_ratio = series["max_step_ratio"].is_null()
@@ -163,22 +172,22 @@ def parse_series(text: str, units: pl.DataFrame, claims: pl.DataFrame) -> pl.Dat
         "license_note": pa.Column(str),
         "unit_scale": pa.Column(float, pa.Check.gt(0, error="unit_scale is a positive number")),
     }, checks=[
-        _rule(pl.col("series_id").str.contains(SERIES_ID_PATTERN), f"ids match FRED's id syntax {SERIES_ID_PATTERN}"),
+        rule(pl.col("series_id").str.contains(SERIES_ID_PATTERN), f"ids match FRED's id syntax {SERIES_ID_PATTERN}"),
         _unique("series_id"),
         _one_of("unit_id", sorted(units["unit_id"].to_list())),
         # the scale is a fact of the unit (units.csv); the series' own column must agree with it, never drift
-        _rule(pl.struct("unit_id", "unit_scale").is_in(
+        rule(pl.struct("unit_id", "unit_scale").is_in(
             pl.Series(unit_scales.to_dicts(), dtype=pl.Struct({"unit_id": pl.String, "scale": pl.Float64}))
             .struct.rename_fields(["unit_id", "unit_scale"]).implode()),
             "unit_scale equals the scale of its unit_id in units.csv"),
         _one_of("frequency", sorted(FREQUENCIES)),
-        _rule(rule_fits, f"date_rule fits the frequency {RULES_BY_FREQUENCY}"),
+        rule(rule_fits, f"date_rule fits the frequency {RULES_BY_FREQUENCY}"),
         _one_of("seasonal_adjustment", sorted(SEASONAL_ADJUSTMENTS)),
         _one_of("kind", sorted(KINDS)),
         _one_of("aggregation", sorted(AGGREGATIONS)),
-        _rule(pl.col("_blank_ratio") | (pl.col("max_step_ratio") > 1),
+        rule(pl.col("_blank_ratio") | (pl.col("max_step_ratio") > 1),
               "max_step_ratio is blank (no check) or a number above 1"),
-        _rule((pl.col("claim_ids").list.len() > 0)
+        rule((pl.col("claim_ids").list.len() > 0)
               & pl.col("claim_ids").list.eval(pl.element().is_in(known_claims)).list.all(),
               f"claim_ids is a ';'-list of {known_claims}"),
     ], name=name)
@@ -187,10 +196,10 @@ def parse_series(text: str, units: pl.DataFrame, claims: pl.DataFrame) -> pl.Dat
 
 def parse_claims(text: str) -> pl.DataFrame:
     name = "claims.csv"
-    claims = _read(name, text)
-    _require_columns(name, claims, ["claim_id", "claim", "what_would_support_it"])
+    claims = read_csv_text(name, text)
+    require_columns(name, claims, ["claim_id", "claim", "what_would_support_it"])
     schema = pa.DataFrameSchema({"claim": pa.Column(str), "what_would_support_it": pa.Column(str)}, checks=[
-        _rule(pl.col("claim_id").str.contains(CLAIM_ID_PATTERN), "claim ids are C1..C12"),
+        rule(pl.col("claim_id").str.contains(CLAIM_ID_PATTERN), "claim ids are C1..C12"),
         _unique("claim_id"),
     ], name=name)
     return _check(name, claims, "claim_id", schema)
@@ -198,15 +207,15 @@ def parse_claims(text: str) -> pl.DataFrame:
 
 def parse_indicators(text: str, claims: pl.DataFrame) -> pl.DataFrame:
     name = "indicators.csv"
-    indicators = _read(name, text)
-    _require_columns(name, indicators, ["indicator_id", "claim_id", "title", "unit", "source_table",
+    indicators = read_csv_text(name, text)
+    require_columns(name, indicators, ["indicator_id", "claim_id", "title", "unit", "source_table",
                                         "source_column", "date_column", "description"])
     schema = pa.DataFrameSchema({
         "title": pa.Column(str), "unit": pa.Column(str, description="every indicator has a unit"),
         "source_table": pa.Column(str), "source_column": pa.Column(str), "date_column": pa.Column(str),
     }, checks=[
         _unique("indicator_id"),
-        _rule(pl.col("indicator_id").str.contains(r"^[a-z][a-z0-9_]*$"), "ids are snake_case"),
+        rule(pl.col("indicator_id").str.contains(r"^[a-z][a-z0-9_]*$"), "ids are snake_case"),
         _one_of("claim_id", sorted(claims["claim_id"].to_list())),
     ], name=name)
     return _check(name, indicators, "indicator_id", schema)

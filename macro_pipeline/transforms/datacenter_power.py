@@ -9,15 +9,14 @@ version; published figures keep their source and locator, interpolated ones name
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import itertools
-import re
 from pathlib import Path
 
+import pandera.polars as pa
 import polars as pl
 
+from macro_pipeline.catalog import CatalogError, check_file, read_csv_text, rule
 from macro_pipeline.mart_kit import CatalogFile, CheckOutcome, Mart, MartCheck, Reference, Series, mart
 from macro_pipeline.schemas.datacenter_power import (
     DatacenterPowerByYear,
@@ -55,46 +54,41 @@ def load_assumptions(path: Path | str | None = None) -> pl.DataFrame:
 
 
 def parse_assumptions(text: str, name: str = "power_assumptions.csv") -> pl.DataFrame:
-    """The assumptions as a PowerAssumptions frame; every scenario has every parameter, at least two anchors,
-    one version, and every row a rationale, source and owner."""
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in ASSUMPTION_COLUMNS if c not in (reader.fieldnames or [])]
+    """The assumptions as a PowerAssumptions frame, validated by one pandera schema (catalog.check_file): every
+    row has a version, scenario, known parameter, rationale, source and owner; anchors a year and a reference
+    label; other parameters a value and no year; numbers where numbers are due, within their ranges; one version.
+    Then per scenario: every parameter once, and at least two anchors in distinct years."""
+    try:
+        frame = read_csv_text(name, text)
+    except CatalogError as err:
+        raise AssumptionError(str(err)) from None
+    missing = [c for c in ASSUMPTION_COLUMNS if c not in frame.columns]
     if missing:
         raise AssumptionError(f"{name}: missing columns {missing}")
-    rows = list(reader)
-    if not rows:
-        raise AssumptionError(f"{name}: no assumptions")
-    for i, row in enumerate(rows, start=1):
-        where = f"{name} row {i}"
-        for column in ("assumption_version", "scenario", "parameter", "rationale", "source", "owner"):
-            if not (row[column] or "").strip():
-                raise AssumptionError(f"{where}: {column} is empty")
-        p = row["parameter"]
-        if p not in REQUIRED_PARAMETERS:
-            raise AssumptionError(f"{where}: unknown parameter {p!r}; known: {list(REQUIRED_PARAMETERS)}")
-        if p == "anchor_twh":
-            if not re.fullmatch(r"\d{4}", row["year"] or "") or not (row["reference"] or "").strip():
-                raise AssumptionError(f"{where}: an anchor needs a year and a reference label")
-        elif (row["year"] or "").strip():
-            raise AssumptionError(f"{where}: only anchors have a year")
-        elif not (row["value"] or "").strip():
-            raise AssumptionError(f"{where}: {p} needs a value")
-        if p in ("load_factor", "hours_per_year", "non_datacenter_growth_pct_per_year"):
-            try:
-                number = float(row["value"])
-            except ValueError:
-                raise AssumptionError(f"{where}: {p} must be a number, not {row['value']!r}") from None
-            if p == "load_factor" and not 0 < number <= 1:
-                raise AssumptionError(f"{where}: load_factor must be in (0, 1]")
-            if p == "hours_per_year" and not 8000 < number < 9000:
-                raise AssumptionError(f"{where}: hours_per_year must be about 8760")
-        if p == "interpolation" and row["value"] not in INTERPOLATIONS:
-            raise AssumptionError(f"{where}: interpolation must be one of {INTERPOLATIONS}")
-    if len({r["assumption_version"] for r in rows}) != 1:
-        raise AssumptionError(f"{name}: all rows carry the same assumption_version")
-    frame = pl.DataFrame(rows, schema=dict.fromkeys(ASSUMPTION_COLUMNS, pl.String)).with_columns(
-        pl.col("year").replace("", None).cast(pl.Int64),
-        *[pl.col(c).replace("", None) for c in ("value", "unit", "reference")])
+    param, value = pl.col("parameter"), pl.col("value")
+    number = value.cast(pl.Float64, strict=False)
+    anchor = param == "anchor_twh"
+    numeric = param.is_in(["load_factor", "hours_per_year", "non_datacenter_growth_pct_per_year"])
+    schema = pa.DataFrameSchema(
+        {c: pa.Column(str, nullable=False) for c in ("assumption_version", "scenario", "parameter", "rationale",
+                                                       "source", "owner")},
+        checks=[
+            rule(param.is_in(REQUIRED_PARAMETERS), f"parameter is one of {list(REQUIRED_PARAMETERS)}"),
+            rule(~anchor | (pl.col("year").str.contains(r"^\d{4}$") & pl.col("reference").is_not_null()),
+                 "an anchor has a year and a reference label"),
+            rule(anchor | pl.col("year").is_null(), "only anchors have a year"),
+            rule(anchor | value.is_not_null(), "a parameter other than an anchor has a value"),
+            rule(~numeric | number.is_not_null(),
+                 "load_factor, hours_per_year and non_datacenter_growth_pct_per_year are numbers"),
+            rule((param != "load_factor") | ((number > 0) & (number <= 1)), "load_factor is in (0, 1]"),
+            rule((param != "hours_per_year") | number.is_between(8000, 9000, closed="none"),
+                 "hours_per_year is about 8760 (8000-9000)"),
+            rule((param != "interpolation") | value.is_in(INTERPOLATIONS),
+                 f"interpolation is one of {list(INTERPOLATIONS)}"),
+            rule(pl.col("assumption_version").n_unique() == 1, "all rows carry the same assumption_version"),
+        ], name=name)
+    check_file(name, frame, schema, error=AssumptionError)
+    frame = frame.with_columns(pl.col("year").cast(pl.Int64))
     for (scenario,), part in frame.group_by("scenario", maintain_order=True):
         params = part["parameter"].to_list()
         absent = [p for p in REQUIRED_PARAMETERS if p not in params]

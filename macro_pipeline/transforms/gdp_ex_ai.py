@@ -28,13 +28,13 @@ their catalog base unit (billions for the national accounts).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from pathlib import Path
 
+import pandera.polars as pa
 import polars as pl
 
+from macro_pipeline.catalog import CatalogError, check_file, read_csv_text, rule
 from macro_pipeline.mart_kit import CatalogFile, CheckOutcome, Mart, MartCheck, Reference, ReleaseNotes, Series, mart
 from macro_pipeline.schemas.gdp_ex_ai import GdpExAi, GdpExAiByQuarter, GdpExAiPeriods, GdpExAiRevisions
 
@@ -77,46 +77,36 @@ def load_definitions(path: Path | str | None = None) -> pl.DataFrame:
 
 
 def parse_definitions(text: str, name: str = "ai_investment_definitions.csv") -> pl.DataFrame:
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in DEFINITION_COLUMNS if c not in (reader.fieldnames or [])]
+    """The definitions validated by one pandera schema (catalog.check_file): required cells filled in, a known
+    input kind, NIPA components with their chained-dollar series, census components naming a Census column,
+    each (definition, component) once, a quarter-start base quarter per definition, one version."""
+    try:
+        frame = read_csv_text(name, text)
+    except CatalogError as err:
+        raise DefinitionError(str(err)) from None
+    missing = [c for c in DEFINITION_COLUMNS if c not in frame.columns]
     if missing:
         raise DefinitionError(f"{name}: missing columns {missing}")
-    rows = list(reader)
-    if not rows:
-        raise DefinitionError(f"{name}: no definitions")
-    seen: set[tuple[str, str]] = set()
-    bases: dict[str, str] = {}
-    for i, row in enumerate(rows, start=1):
-        where = f"{name} row {i}"
-        for column in ("definition_version", "definition", "component", "label", "input_kind", "nominal_input",
-                       "counterfactual_base_quarter", "source"):
-            if not (row[column] or "").strip():
-                raise DefinitionError(f"{where}: {column} is empty")
-        if row["input_kind"] not in INPUT_KINDS:
-            raise DefinitionError(f"{where}: input_kind {row['input_kind']!r} is not one of {INPUT_KINDS}")
-        if row["input_kind"] == "nipa" and not row["real_input"].strip():
-            raise DefinitionError(f"{where}: a nipa component needs real_input (chained-dollar series)")
-        if row["input_kind"] == "census_gdp_deflated" and not row["nominal_input"].startswith(f"{CENSUS_TABLE}:"):
-            raise DefinitionError(f"{where}: a census component's nominal_input is '{CENSUS_TABLE}:<column>'")
-        key = (row["definition"], row["component"])
-        if key in seen:
-            raise DefinitionError(f"{where}: component {key} appears twice")
-        seen.add(key)
-        try:
-            base = dt.date.fromisoformat(row["counterfactual_base_quarter"])
-        except ValueError:
-            raise DefinitionError(f"{where}: counterfactual_base_quarter is not a date") from None
-        if base.day != 1 or base.month not in (1, 4, 7, 10):
-            raise DefinitionError(f"{where}: counterfactual_base_quarter {base} is not the first day of a quarter")
-        base_text = row["counterfactual_base_quarter"]
-        if bases.setdefault(row["definition"], base_text) != base_text:
-            raise DefinitionError(f"{where}: one definition has one counterfactual_base_quarter")
-    if len({r["definition_version"] for r in rows}) != 1:
-        raise DefinitionError(f"{name}: all rows carry the same definition_version")
-    frame = pl.DataFrame(rows, schema=dict.fromkeys(DEFINITION_COLUMNS, pl.String))
-    return (frame.with_columns(pl.col("counterfactual_base_quarter").str.to_date().alias("base_quarter"),
-                               *[pl.when(pl.col(c).str.strip_chars() == "").then(None).otherwise(pl.col(c)).alias(c)
-                                 for c in ("real_input", "published_contribution_series", "note")]))
+    frame = frame.with_columns(pl.col("counterfactual_base_quarter").str.to_date(strict=False).alias("base_quarter"))
+    kind, base = pl.col("input_kind"), pl.col("base_quarter")
+    schema = pa.DataFrameSchema(
+        {c: pa.Column(str, nullable=False) for c in ("definition_version", "definition", "component", "label",
+                                                       "input_kind", "nominal_input", "counterfactual_base_quarter",
+                                                       "source")},
+        checks=[
+            rule(kind.is_in(INPUT_KINDS), f"input_kind is one of {list(INPUT_KINDS)}"),
+            rule((kind != "nipa") | pl.col("real_input").is_not_null(),
+                 "a nipa component needs real_input (chained-dollar series)"),
+            rule((kind != "census_gdp_deflated") | pl.col("nominal_input").str.starts_with(f"{CENSUS_TABLE}:"),
+                 f"a census component's nominal_input is '{CENSUS_TABLE}:<column>'"),
+            rule(~pl.struct("definition", "component").is_duplicated(), "each (definition, component) appears once"),
+            rule(base.is_not_null(), "counterfactual_base_quarter is a date (YYYY-MM-DD)"),
+            rule((base.dt.day() == 1) & base.dt.month().is_in([1, 4, 7, 10]),
+                 "counterfactual_base_quarter is the first day of a quarter"),
+            rule(base.n_unique().over("definition") == 1, "one definition has one counterfactual_base_quarter"),
+            rule(pl.col("definition_version").n_unique() == 1, "all rows carry the same definition_version"),
+        ], name=name)
+    return check_file(name, frame, schema, error=DefinitionError)
 
 
 def input_series(definitions: pl.DataFrame) -> list[str]:

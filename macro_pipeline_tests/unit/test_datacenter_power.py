@@ -159,12 +159,15 @@ def test_assumptions_parse_and_validate():
 
 @pytest.mark.parametrize(("text", "message"), [
     (_scenario(skip="load_factor"), "lacks \\['load_factor'\\]"),
-    (_scenario(load_factor=",1.5,ratio,"), "load_factor must be in"),
-    (_scenario(interpolation=",linear,,"), "interpolation must be one of"),
+    (_scenario(load_factor=",1.5,ratio,"), "rows \\[4\\] break the rule: load_factor is in \\(0, 1\\]"),
+    (_scenario(interpolation=",linear,,"), "interpolation is one of"),
     (_scenario(skip="anchor_b"), "at least two anchors"),
-    (_scenario(hours_per_year=",lots,hours,"), "must be a number"),
-    (_scenario().replace("team:x", "", 1), "owner is empty"),
-    (_scenario().replace(",interpolation,", ",growth_rate,", 1), "unknown parameter"),
+    (_scenario(hours_per_year=",lots,hours,"), "hours_per_year and non_datacenter_growth_pct_per_year are numbers"),
+    (_scenario(hours_per_year=",876,hours,"), "hours_per_year is about 8760"),
+    (_scenario().replace("team:x", "", 1), "rows \\[1\\] break the rule: owner: not_nullable"),
+    (_scenario().replace(",interpolation,", ",growth_rate,", 1), "parameter is one of"),
+    (_scenario(anchor_b=",,TWh,LBNL 2024 report estimate"), "an anchor has a year and a reference label"),
+    (_scenario(load_factor="2020,0.5,ratio,"), "only anchors have a year"),
     (_scenario() + "v2,s1,load_factor,,0.5,ratio,,why,where,team:x\n", "same assumption_version"),
 ])
 def test_assumptions_reject_bad_files(text, message):

@@ -253,9 +253,17 @@ def test_model_rejects_a_broken_identity(mart):
 
 @pytest.mark.parametrize(("row", "message"), [
     ("t1,broad,eq,Eq,nipa,EQN,,,2024-04-01,test,", "needs real_input"),
-    ("t1,broad,eq,Eq,nipa,EQN,EQR,,2024-05-01,test,", "not the first day of a quarter"),
-    ("t1,broad,eq,Eq,guess,EQN,EQR,,2024-04-01,test,", "input_kind"),
-    ("t1,broad,eq,Eq,nipa,EQN,EQR,,2024-04-01,,", "source is empty"),
+    ("t1,broad,eq,Eq,nipa,EQN,EQR,,2024-05-01,test,", "is the first day of a quarter"),
+    ("t1,broad,eq,Eq,nipa,EQN,EQR,,2024-13-01,test,", "is a date"),
+    ("t1,broad,eq,Eq,guess,EQN,EQR,,2024-04-01,test,", "input_kind is one of"),
+    ("t1,broad,eq,Eq,census_gdp_deflated,EQN,,,2024-04-01,test,", "a census component's nominal_input"),
+    ("t1,broad,eq,Eq,nipa,EQN,EQR,,2024-04-01,,", "rows \\[1\\] break the rule: source: not_nullable"),
+    ("t1,broad,eq,Eq,nipa,EQN,EQR,,2024-04-01,test,\nt1,broad,eq,Eq,nipa,EQN,EQR,,2024-04-01,test,",
+     "rows \\[1, 2\\] break the rule: each \\(definition, component\\) appears once"),
+    ("t1,broad,eq,Eq,nipa,EQN,EQR,,2024-04-01,test,\nt1,broad,sw,Sw,nipa,SWN,SWR,,2024-07-01,test,",
+     "one definition has one counterfactual_base_quarter"),
+    ("t1,broad,eq,Eq,nipa,EQN,EQR,,2024-04-01,test,\nt2,narrow,sw,Sw,nipa,SWN,SWR,,2024-04-01,test,",
+     "same definition_version"),
 ])
 def test_definitions_reject_bad_rows(row, message):
     header = ("definition_version,definition,component,label,input_kind,nominal_input,real_input,"
