@@ -19,7 +19,7 @@ import inspect
 import pkgutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import pandera.polars as pa
 import polars as pl
@@ -74,26 +74,28 @@ class Series:
 
 
 @dataclass(frozen=True)
-class Reference:
-    """A cited reference table (``data/reference/<name>.csv``), parsed and validated once by its own asset."""
+class FileTable:
+    """A parsed file with an asset of its own, stored as ``<schema>.<name>`` in the working database."""
 
     name: str
+    schema: ClassVar[str]
 
     @property
     def table(self) -> str:
-        return f"reference.{self.name}"
+        return f"{self.schema}.{self.name}"
 
 
-@dataclass(frozen=True)
-class CatalogFile:
+class Reference(FileTable):
+    """A cited reference table (``data/reference/<name>.csv``), parsed and validated once by its own asset."""
+
+    schema = "reference"
+
+
+class CatalogFile(FileTable):
     """A versioned assumptions file of the catalog (e.g. ``power_assumptions``), parsed and validated once by its
     own asset (``config.<name>``)."""
 
-    name: str
-
-    @property
-    def table(self) -> str:
-        return f"config.{self.name}"
+    schema = "config"
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,11 @@ from macro_pipeline.mart_kit import (
     STATUS_BUILT,
     STATUS_FAILED,
     STATUS_INSUFFICIENT,
-    CatalogFile,
+    FileTable,
     Input,
     Mart,
     MartOutcome,
     MartSpec,
-    Reference,
     ReleaseNotes,
     Series,
     build_mart,
@@ -59,7 +58,7 @@ def read_input(source: Input, catalog: CatalogResource, warehouse: Warehouse) ->
     if isinstance(source, ReleaseNotes):
         log = warehouse.read("raw.fetch_log")
         return {r["series_id"]: r["detail"] for r in log.iter_rows(named=True) if r["detail"]}
-    if isinstance(source, Reference | CatalogFile):
+    if isinstance(source, FileTable):
         return warehouse.read_file_table(source.table)
     if isinstance(source, Mart):
         return warehouse.read(source.name)
@@ -75,7 +74,7 @@ def _input_problems(spec: MartSpec, warehouse: Warehouse) -> tuple[str, str] | N
             row = marts.filter(pl.col("table_name") == source.name)
             if row.height and row["status"][0] != STATUS_BUILT:
                 return row["status"][0], f"input {source.name} {row['status'][0]}: {row['reason'][0]}"
-        elif isinstance(source, Reference | CatalogFile):
+        elif isinstance(source, FileTable):
             row = inputs.filter(pl.col("table_name") == source.table)
             if not row.height:
                 return STATUS_FAILED, f"input {source.table} has not been loaded"
