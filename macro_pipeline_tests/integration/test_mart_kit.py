@@ -3,7 +3,9 @@ fails leaves the other claims published; a data folder an older version built is
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import os
 import shutil
 import subprocess
@@ -19,7 +21,7 @@ import pytest
 from macro_pipeline import mart_kit
 from macro_pipeline.mart_kit import Mart, Series
 from macro_pipeline.settings import PROJECT_ROOT
-from macro_pipeline_tests.support import copy_catalog, query, run_pipeline
+from macro_pipeline_tests.support import copy_catalog, copy_reference, query, run_pipeline
 
 pytestmark = pytest.mark.integration
 
@@ -214,3 +216,27 @@ def _assert_same_published_values(before: Path, after: Path) -> None:
         assert differing == 0, f"{schema}.{name}: {differing} rows differ from the previous release"
         compared += 1
     assert compared >= 14
+
+
+@pytest.mark.slow
+def test_the_run_command_publishes_the_other_claims_and_exits_3_naming_the_failed_marts(
+        subprocess_env: dict[str, str], data_dir: Path, tmp_path: Path) -> None:
+    reference = copy_reference(tmp_path / "reference")
+    table = reference / "pjm_capacity_prices.csv"
+    rows = list(csv.DictReader(io.StringIO(table.read_text(encoding="utf-8"))))
+    rows[0]["url"] = ""  # the first row loses its citation
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    table.write_text(out.getvalue(), encoding="utf-8")
+    env = {**subprocess_env, "MACRO_PIPELINE_REFERENCE_DIR": str(reference)}
+    done = subprocess.run([sys.executable, "-m", "macro_pipeline.cli", "run"], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 3, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "marts.datacenter_power_vs_grid (C10): failed: input reference.pjm_capacity_prices failed" in done.stderr
+    assert "pjm_capacity_prices.csv row 1" in done.stderr and "'url'" in done.stderr
+    assert "mart(s) failed; the other claims were published" in done.stderr
+    published = data_dir / "macro.duckdb"
+    assert query(published, "SELECT status FROM meta.marts WHERE table_name = 'marts.net_liquidity'") == [("built",)]
+    assert query(published, "SELECT count(*) FROM marts.datacenter_power_vs_grid") == [(0,)]
