@@ -107,6 +107,8 @@ def check_file(name: str, frame: pl.DataFrame, schema: pa.DataFrameSchema, key: 
             where = f"rows {[r + 1 for r in rows]}" if rows else "the file"
         else:
             where = f"{key} {frame[key].gather(rows).to_list() if rows else same['failure_case'].to_list()}"
+        if rows and "_line" in frame.columns:  # the file's line numbers, where the parser kept them
+            where += f" (line {', '.join(str(n) for n in frame['_line'].gather(rows).to_list())})"
         column = "" if first["column"] in (None, schema.name) else f"{first['column']}: "
         raise (error or CatalogError)(f"{name}: {where} break the rule: {column}{first['check']}") from None
     return frame

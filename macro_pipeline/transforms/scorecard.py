@@ -32,14 +32,14 @@ import calendar
 import csv
 import datetime as dt
 import io
-import math
 import operator
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandera.polars as pa
 import polars as pl
 
+from macro_pipeline.catalog import check_file, rule
 from macro_pipeline.schemas.published import ClaimsScorecard
 
 RULE_COLUMNS = ["rule_version", "claim_id", "rule_id", "indicator_id", "statistic", "periods", "comparison",
@@ -79,115 +79,86 @@ def parse_rules(text: str, indicators: pl.DataFrame, claims: pl.DataFrame,
                 name: str = "claim_rules.csv") -> pl.DataFrame:
     """The rules as a frame (columns RULE_COLUMNS, typed, plus ``period``: the indicator's period length).
 
-    ``indicators`` is catalog/indicators.csv (ids, units, date columns), ``claims`` catalog/claims.csv. Every error
-    names the file, the row (1 = first data row), its line and the column.
+    ``indicators`` is catalog/indicators.csv (ids, units, date columns), ``claims`` catalog/claims.csv. The rows
+    are validated by one pandera schema (catalog.check_file): every error names the file, the rule ids, their
+    lines and the rule broken. Then per claim: every claim has a row, and a claim with tests has no 'none' row.
     """
-    reader = csv.DictReader(io.StringIO(text))
-    header = reader.fieldnames or []
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, [])
     missing = [c for c in RULE_COLUMNS if c not in header]
     unknown = [c for c in header if c not in RULE_COLUMNS]
     if missing or unknown:
         raise RulesError(f"{name}: header must be {RULE_COLUMNS}; missing {missing}, unknown {unknown}")
-    known_claims = claims["claim_id"].to_list()
-    by_indicator = {r["indicator_id"]: r for r in indicators.iter_rows(named=True)}
-    rows: list[dict] = []
-    seen_ids: dict[str, int] = {}
-    for i, raw in enumerate(reader, start=1):
-        line_of_row = reader.line_num  # the file line the row ends on (blank lines are skipped, not counted)
-        if None in raw or any(v is None for v in raw.values()):
-            width = sum(1 for k, v in raw.items() if k is not None and v is not None) + len(raw.get(None) or [])
-            raise RulesError(f"{name} row {i} (line {line_of_row}): has {width} columns, the header "
-                             f"{len(header)}")
-        cell = {k: (v or "").strip() for k, v in raw.items()}
-
-        where = f"{name} row {i} (line {line_of_row}, rule {cell['rule_id'] or '?'})"
-
-        def fail(column: str, message: str, where: str = where) -> RulesError:
-            return RulesError(f"{where}, column {column}: {message}")
-
-        for column in ("rule_version", "rule_id", "claim_id", "statistic", "what_it_tests", "rationale", "source"):
-            if not cell[column]:
-                raise fail(column, "is empty; every rule needs one")
-        if not re.fullmatch(RULE_ID_PATTERN, cell["rule_id"]):
-            raise fail("rule_id", f"{cell['rule_id']!r} is not of the form <claim>.<n> (e.g. C8.1)")
-        if cell["rule_id"] in seen_ids:
-            raise fail("rule_id", f"{cell['rule_id']!r} is already used in row {seen_ids[cell['rule_id']]}")
-        seen_ids[cell["rule_id"]] = i
-        if cell["claim_id"] not in known_claims:
-            raise fail("claim_id", f"unknown claim {cell['claim_id']!r}; claims.csv has {known_claims}")
-        if cell["rule_id"].split(".")[0] != cell["claim_id"]:
-            raise fail("rule_id", f"{cell['rule_id']!r} does not start with its claim {cell['claim_id']}")
-        if rows and cell["rule_version"] != rows[0]["rule_version"]:
-            raise fail("rule_version", f"{cell['rule_version']!r} differs from the file's version "
-                                       f"{rows[0]['rule_version']!r} (row 1); one file, one version")
-        statistic = cell["statistic"]
-        if statistic not in STATISTICS:
-            raise fail("statistic", f"unknown statistic {statistic!r}; known: {list(STATISTICS)}")
-        row: dict = {"rule_version": cell["rule_version"], "claim_id": cell["claim_id"], "rule_id": cell["rule_id"],
-                     "statistic": statistic, "what_it_tests": cell["what_it_tests"],
-                     "rationale": cell["rationale"], "source": cell["source"], "indicator_id": None,
-                     "periods": None, "comparison": None, "threshold": None, "threshold_unit": None,
-                     "max_date": None, "period": None}
-        if statistic == "none":
-            for column in ("indicator_id", "periods", "comparison", "threshold", "threshold_unit", "max_date"):
-                if cell[column]:
-                    raise fail(column, "must be blank for statistic 'none' (a claim without a test)")
-            rows.append(row)
+    records, lines = [], []
+    for i, cells in enumerate(reader, start=1):
+        if not cells:
             continue
-        indicator = by_indicator.get(cell["indicator_id"])
-        if indicator is None:
-            raise fail("indicator_id", f"unknown indicator id {cell['indicator_id']!r}; not in indicators.csv")
-        row["indicator_id"] = cell["indicator_id"]
-        if statistic == "latest":
-            if cell["periods"]:
-                raise fail("periods", f"must be blank for statistic 'latest', not {cell['periods']!r}")
-        else:
-            if not re.fullmatch(r"[1-9][0-9]*", cell["periods"]):
-                raise fail("periods", f"statistic {statistic!r} needs a positive whole number of periods, not "
-                                      f"{cell['periods']!r}")
-            row["periods"] = int(cell["periods"])
-            period = PERIODS_BY_DATE_COLUMN.get(indicator["date_column"])
-            if period is None:
-                raise fail("indicator_id", f"indicator {cell['indicator_id']!r} is dated by "
-                                           f"{indicator['date_column']!r}, which names no period length "
-                                           f"({sorted(PERIODS_BY_DATE_COLUMN)}); use statistic 'latest'")
-            row["period"] = period
-        if cell["comparison"] not in COMPARISONS:
-            raise fail("comparison", f"{cell['comparison']!r} is not one of {list(COMPARISONS)}")
-        row["comparison"] = cell["comparison"]
-        try:
-            threshold = float(cell["threshold"])
-        except ValueError:
-            raise fail("threshold", f"{cell['threshold']!r} is not a number") from None
-        if not math.isfinite(threshold):
-            raise fail("threshold", f"{cell['threshold']!r} is not a finite number")
-        row["threshold"] = threshold
-        if cell["threshold_unit"] != indicator["unit"]:
-            raise fail("threshold_unit", f"{cell['threshold_unit']!r} is not the unit of {cell['indicator_id']} "
-                                         f"({indicator['unit']!r} in indicators.csv)")
-        row["threshold_unit"] = cell["threshold_unit"]
-        if cell["max_date"]:
-            try:
-                row["max_date"] = dt.date.fromisoformat(cell["max_date"])
-            except ValueError:
-                raise fail("max_date", f"{cell['max_date']!r} is not an ISO date (YYYY-MM-DD)") from None
-        elif cell["indicator_id"] in SCENARIO_INDICATORS:
-            raise fail("max_date", f"{cell['indicator_id']} mixes published, interpolated and projected years; "
-                                   "set max_date to the last year whose figures are published")
-        rows.append(row)
-    if not rows:
+        if len(cells) != len(header):
+            raise RulesError(f"{name} row {i} (line {reader.line_num}): has {len(cells)} columns, the header "
+                             f"{len(header)}")
+        records.append(cells)
+        lines.append(reader.line_num)
+    if not records:
         raise RulesError(f"{name}: no rules")
-    covered = {r["claim_id"] for r in rows}
+    raw = pl.DataFrame(records, schema=dict.fromkeys(header, pl.String), orient="row")
+    frame = (raw.with_columns(pl.col(c).str.strip_chars().replace("", None) for c in header)
+             .with_columns(pl.Series("_line", lines, dtype=pl.Int64))
+             .join(indicators.select("indicator_id", pl.col("unit").alias("_unit"),
+                                     pl.col("date_column").alias("_date_column")),
+                   on="indicator_id", how="left", maintain_order="left")
+             .with_columns(pl.col("periods").cast(pl.Int64, strict=False).alias("_periods"),
+                           pl.col("threshold").cast(pl.Float64, strict=False).alias("_threshold"),
+                           pl.col("max_date").str.to_date("%Y-%m-%d", strict=False).alias("_max_date"),
+                           pl.col("_date_column").replace_strict(PERIODS_BY_DATE_COLUMN, default=None)
+                           .alias("period")))
+    statistic, none = pl.col("statistic"), pl.col("statistic") == "none"
+    test = ~none
+    over_periods = statistic.is_in(["change_over_periods", "mean_of_last_n", "all_of_last_n"])
+    known_claims = claims["claim_id"].to_list()
+    blank_for_none = ["indicator_id", "periods", "comparison", "threshold", "threshold_unit", "max_date"]
+    schema = pa.DataFrameSchema(
+        {c: pa.Column(str, nullable=False, description="every rule needs one")
+         for c in ("rule_version", "rule_id", "claim_id", "statistic", "what_it_tests", "rationale", "source")},
+        checks=[
+            rule(pl.col("rule_id").str.contains(RULE_ID_PATTERN), "rule_id is of the form <claim>.<n> (e.g. C8.1)"),
+            rule(~pl.col("rule_id").is_duplicated(), "rule ids are unique"),
+            rule(pl.col("claim_id").is_in(known_claims), f"claim_id is a claim of claims.csv {known_claims}"),
+            rule(pl.col("rule_id").str.split(".").list.first() == pl.col("claim_id"), "rule_id starts with its claim"),
+            rule(pl.col("rule_version").n_unique() == 1, "one file, one rule_version"),
+            rule(statistic.is_in(STATISTICS), f"statistic is one of {list(STATISTICS)}"),
+            rule(test | pl.all_horizontal(pl.col(c).is_null() for c in blank_for_none),
+                 f"a 'none' row (a claim without a test) leaves {blank_for_none} blank"),
+            rule(none | pl.col("_unit").is_not_null(), "indicator_id is an indicator of indicators.csv"),
+            rule((statistic != "latest") | pl.col("periods").is_null(), "periods is blank for statistic 'latest'"),
+            rule(~over_periods | (pl.col("_periods") > 0), "a statistic over periods has a positive whole number "
+                                                           "of periods"),
+            rule(~over_periods | pl.col("period").is_not_null(),
+                 f"an indicator tested over periods is dated by one of {sorted(PERIODS_BY_DATE_COLUMN)} (else use "
+                 "statistic 'latest')"),
+            rule(none | pl.col("comparison").is_in(list(COMPARISONS)), f"comparison is one of {list(COMPARISONS)}"),
+            rule(none | pl.col("_threshold").is_finite(), "threshold is a finite number"),
+            rule(none | (pl.col("threshold_unit") == pl.col("_unit")),
+                 "threshold_unit is the unit of its indicator in indicators.csv"),
+            rule(pl.col("max_date").is_null() | pl.col("_max_date").is_not_null(),
+                 "max_date is blank or an ISO date (YYYY-MM-DD)"),
+            rule(~pl.col("indicator_id").is_in(sorted(SCENARIO_INDICATORS)).fill_null(False)
+                 | pl.col("_max_date").is_not_null(),
+                 "a rule on an indicator mixing published, interpolated and projected years sets max_date to the "
+                 "last year whose figures are published"),
+        ], name=name)
+    check_file(name, frame, schema, key="rule_id", error=RulesError)
+    covered = set(frame["claim_id"].to_list())
     uncovered = [c for c in known_claims if c not in covered]
     if uncovered:
         raise RulesError(f"{name}: claims {uncovered} have no row; give each a test or a 'none' row saying why not")
-    for claim_id in covered:
-        kinds = {r["statistic"] == "none" for r in rows if r["claim_id"] == claim_id}
-        if kinds == {True, False}:
-            bad = next(i for i, r in enumerate(rows, start=1) if r["claim_id"] == claim_id and r["statistic"] == "none")
-            raise RulesError(f"{name} row {bad}, column statistic: claim {claim_id} has tests and a 'none' row; "
-                             "'none' is only for a claim without tests")
-    return pl.DataFrame(rows, schema=_RULES_SCHEMA).select([*RULE_COLUMNS, "period"])
+    mixed = frame.group_by("claim_id").agg(none.any().alias("n"), test.any().alias("t")).filter("n", "t")
+    if mixed.height:
+        raise RulesError(f"{name}: claims {sorted(mixed['claim_id'])} have tests and a 'none' row; 'none' is only "
+                         "for a claim without tests")
+    out = frame.with_columns(pl.col("_periods").alias("periods"), pl.col("_threshold").alias("threshold"),
+                             pl.col("_max_date").alias("max_date"),
+                             pl.when(over_periods).then(pl.col("period")).alias("period"))
+    return out.select([*RULE_COLUMNS, "period"]).cast(_RULES_SCHEMA)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -156,8 +156,9 @@ def test_max_date_stops_a_rule_at_the_last_published_year():
 
 
 def test_a_scenario_indicator_without_max_date_is_refused():
-    with pytest.raises(RulesError, match=r"claim_rules.csv row 1 \(line 2, rule C10.1\), column max_date: "
-                                         r"datacenter_share_of_us_electricity_low_pct mixes"):
+    with pytest.raises(RulesError, match=r"claim_rules.csv: rule_id \['C10.1'\] \(line 2\) break the rule: a rule "
+                                         r"on an indicator mixing published, interpolated and projected years sets "
+                                         r"max_date"):
         rules("v1,C10,C10.1,datacenter_share_of_us_electricity_low_pct,latest,,>,0,percent,,t,why,src\n")
 
 
@@ -210,51 +211,60 @@ def test_periods_step_back_by_the_indicator_frequency():
 # ---------------------------------------------------------------------------------------------- parser errors
 
 
-@pytest.mark.parametrize(("line", "column", "message"), [
-    ("v1,C8,C8.1,no_such_indicator,latest,,>,0,billions of U.S. dollars,,t,why,src", "indicator_id",
-     "unknown indicator id 'no_such_indicator'"),
-    ("v1,C99,C99.1,liq_change,latest,,>,0,billions of U.S. dollars,,t,why,src", "rule_id",
-     "'C99.1' is not of the form"),
-    ("v1,C7,C7.1,liq_change,latest,,>,0,billions of U.S. dollars,,t,why,src", "claim_id", "unknown claim 'C7'"),
-    ("v1,C8,C8.1,liq_change,latest,,=>,0,billions of U.S. dollars,,t,why,src", "comparison",
-     "'=>' is not one of ['>', '>=', '<', '<=']"),
-    ("v1,C8,C8.1,liq_change,latest,,>,zero,billions of U.S. dollars,,t,why,src", "threshold", "'zero' is not a number"),
-    ("v1,C8,C8.1,liq_change,latest,,>,nan,billions of U.S. dollars,,t,why,src", "threshold", "not a finite number"),
-    ("v1,C8,C8.1,liq_change,latest,,>,0,billions of U.S. dollars,,t,,src", "rationale", "is empty"),
-    ("v1,C8,C8.1,liq_change,latest,,>,0,billions of U.S. dollars,,t,why,", "source", "is empty"),
-    ("v1,C8,C8.1,liq_change,latest,,>,0,percent,,t,why,src", "threshold_unit",
-     "'percent' is not the unit of liq_change ('billions of U.S. dollars' in indicators.csv)"),
-    ("v1,C8,C8.1,liq_change,latest,4,>,0,billions of U.S. dollars,,t,why,src", "periods", "must be blank"),
-    ("v1,C8,C8.1,liq_change,change_over_periods,,>,0,billions of U.S. dollars,,t,why,src", "periods",
-     "needs a positive whole number"),
-    ("v1,C8,C8.1,liq_change,median,,>,0,billions of U.S. dollars,,t,why,src", "statistic", "unknown statistic"),
-    ("v1,C8,C8.1,liq_change,latest,,>,0,billions of U.S. dollars,2024-13-01,t,why,src", "max_date",
-     "not an ISO date"),
-    ("v1,C8,C8.1,liq_change,none,,,,,,t,why,src", "indicator_id", "must be blank for statistic 'none'"),
-    ("v2,C8,C8.1,liq_change,latest,,>,0,billions of U.S. dollars,,t,why,src", "rule_version",
-     "differs from the file's version 'v1'"),
+@pytest.mark.parametrize(("line", "rule_id", "broken_rule"), [
+    ("v1,C8,C8.1,no_such_indicator,latest,,>,0,billions of U.S. dollars,,t,why,src", "C8.1",
+     "indicator_id is an indicator of indicators.csv"),
+    ("v1,C99,C99.1,liq_change,latest,,>,0,billions of U.S. dollars,,t,why,src", "C99.1",
+     "rule_id is of the form <claim>.<n> (e.g. C8.1)"),
+    ("v1,C7,C7.1,liq_change,latest,,>,0,billions of U.S. dollars,,t,why,src", "C7.1",
+     "claim_id is a claim of claims.csv ['C6', 'C8', 'C10', 'C11']"),
+    ("v1,C8,C6.1,liq_change,latest,,>,0,billions of U.S. dollars,,t,why,src", "C6.1", "rule_id starts with its claim"),
+    ("v1,C8,C8.1,liq_change,latest,,=>,0,billions of U.S. dollars,,t,why,src", "C8.1",
+     "comparison is one of ['>', '>=', '<', '<=']"),
+    ("v1,C8,C8.1,liq_change,latest,,>,zero,billions of U.S. dollars,,t,why,src", "C8.1", "threshold is a finite number"),
+    ("v1,C8,C8.1,liq_change,latest,,>,nan,billions of U.S. dollars,,t,why,src", "C8.1", "threshold is a finite number"),
+    ("v1,C8,C8.1,liq_change,latest,,>,0,billions of U.S. dollars,,t,,src", "C8.1", "rationale: not_nullable"),
+    ("v1,C8,C8.1,liq_change,latest,,>,0,billions of U.S. dollars,,t,why,", "C8.1", "source: not_nullable"),
+    ("v1,C8,C8.1,liq_change,latest,,>,0,percent,,t,why,src", "C8.1",
+     "threshold_unit is the unit of its indicator in indicators.csv"),
+    ("v1,C8,C8.1,liq_change,latest,4,>,0,billions of U.S. dollars,,t,why,src", "C8.1",
+     "periods is blank for statistic 'latest'"),
+    ("v1,C8,C8.1,liq_change,change_over_periods,,>,0,billions of U.S. dollars,,t,why,src", "C8.1",
+     "a statistic over periods has a positive whole number of periods"),
+    ("v1,C8,C8.1,liq_change,change_over_periods,-2,>,0,billions of U.S. dollars,,t,why,src", "C8.1",
+     "a statistic over periods has a positive whole number of periods"),
+    ("v1,C10,C10.1,share_pct,change_over_periods,2,>,0,percent,2024-01-01,t,why,src", "C10.1", None),
+    ("v1,C8,C8.1,liq_change,median,,>,0,billions of U.S. dollars,,t,why,src", "C8.1", "statistic is one of"),
+    ("v1,C8,C8.1,liq_change,latest,,>,0,billions of U.S. dollars,2024-13-01,t,why,src", "C8.1",
+     "max_date is blank or an ISO date (YYYY-MM-DD)"),
+    ("v1,C8,C8.0,liq_change,none,,,,,,t,why,src", "C8.0", "a 'none' row (a claim without a test) leaves"),
+    ("v2,C8,C8.1,liq_change,latest,,>,0,billions of U.S. dollars,,t,why,src", "C6.0",
+     "one file, one rule_version"),
 ])
-def test_parser_errors_name_file_row_and_column(line, column, message):
-    # row 4 (line 5): after the 'none' rows of C6, C10 and C11
-    others = "".join(text for claim, text in NONE_ROWS.items() if claim != "C8")
+def test_parser_errors_name_file_rule_line_and_rule(line, rule_id, broken_rule):
+    # the broken row is row 4 (line 5): after the 'none' rows of C6, C10 and C11
+    others = "".join(text for claim, text in NONE_ROWS.items() if claim not in ("C8", line.split(",")[1]))
+    if broken_rule is None:  # a valid rule over periods on a yearly indicator: accepted
+        assert parse_rules(HEADER + "\n" + others + NONE_ROWS["C8"] + line + "\n", INDICATORS, CLAIMS).height == 4
+        return
     with pytest.raises(RulesError) as err:
         parse_rules(HEADER + "\n" + others + line + "\n", INDICATORS, CLAIMS)
     text = str(err.value)
-    assert text.startswith("claim_rules.csv row 4 (line 5, rule ") and f"column {column}: " in text, text
-    assert message in text, text
+    assert text.startswith(f"claim_rules.csv: rule_id ['{rule_id}'"), text
+    assert f"break the rule: {broken_rule}" in text, text
 
 
 def test_parser_refuses_a_bad_header_a_duplicate_id_and_an_uncovered_claim():
     with pytest.raises(RulesError, match=r"claim_rules.csv: header must be .*missing \['source'\], unknown \['src'\]"):
         parse_rules(HEADER.replace("source", "src") + "\n", INDICATORS, CLAIMS)
-    with pytest.raises(RulesError, match=r"row 2 \(line 3, rule C8.1\), column rule_id: 'C8.1' is already used "
-                                         r"in row 1"):
+    with pytest.raises(RulesError, match=r"rule_id \['C8.1', 'C8.1'\] \(line 2, 3\) break the rule: rule ids are "
+                                         r"unique"):
         parse_rules(HEADER + "\n" + C8_RULES.replace("C8.2", "C8.1"), INDICATORS, CLAIMS)
     with pytest.raises(RulesError, match=r"claims \['C6', 'C10', 'C11'\] have no row"):
         parse_rules(HEADER + "\n" + C8_RULES, INDICATORS, CLAIMS)
     with pytest.raises(RulesError, match=r"row 3 \(line 4\): has 12 columns, the header 13"):
         parse_rules(HEADER + "\n" + C8_RULES + "v1,C6,C6.0,,none,,,,,,t,why\n", INDICATORS, CLAIMS)
-    with pytest.raises(RulesError, match="claim C8 has tests and a 'none' row"):
+    with pytest.raises(RulesError, match=r"claims \['C8'\] have tests and a 'none' row"):
         parse_rules(HEADER + "\n" + C8_RULES + "".join(NONE_ROWS.values()), INDICATORS, CLAIMS)
 
 
