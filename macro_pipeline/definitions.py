@@ -15,6 +15,7 @@ from macro_pipeline.defs.marts import mart_assets
 from macro_pipeline.defs.publish import catalog_claims, catalog_series, catalog_tables, publish_assets
 from macro_pipeline.defs.reference import config_assets, reference_assets
 from macro_pipeline.defs.resources import CatalogResource
+from macro_pipeline.defs.revisions import revision_assets
 from macro_pipeline.defs.scorecard import scorecard_asset
 from macro_pipeline.defs.staging import staging_observations
 from macro_pipeline.progress import progress_logger
@@ -30,7 +31,8 @@ def defs() -> dg.Definitions:
     return dg.Definitions(
         # by layer: raw, staging, the cited files, the marts declared with the mart kit, catalog and published
         assets=[raw_observations, staging_observations, *reference_assets(), *config_assets(), *mart_assets(),
-                catalog_series, catalog_claims, catalog_tables, *publish_assets(), scorecard_asset()],
+                catalog_series, catalog_claims, catalog_tables, *revision_assets, *publish_assets(),
+                scorecard_asset()],
         jobs=[build_warehouse_job, *([live_refresh_job] if live else [])],
         schedules=[build_warehouse_schedule, *([live_refresh_schedule] if live else []), *ui_test_schedules()],
         sensors=[fred_updates_sensor] if live else [],

@@ -16,6 +16,7 @@ from macro_pipeline.schemas.catalog import CatalogClaims, CatalogSeries, Catalog
 from macro_pipeline.schemas.meta import InputStatus, MartRuns, Runs
 from macro_pipeline.schemas.published import ClaimsScorecard, Indicators
 from macro_pipeline.schemas.raw import FetchLog, RawObservations
+from macro_pipeline.schemas.revisions import IndicatorRevisions, PayrollGainsRevisions
 from macro_pipeline.schemas.staging import StagingObservations
 
 
@@ -122,6 +123,11 @@ _LOAD_TABLES: tuple[TableSpec, ...] = (
 
 def _publish_tables() -> tuple[TableSpec, ...]:
     return (
+        # built from every vintage (defs/revisions.py): the kit's Series gives latest or first release only
+        TableSpec("published.indicator_revisions", IndicatorRevisions, "(indicator_id, date)",
+                  ("raw.observations", "marts.gdp_ex_ai"), claim_ids=("C6", "C7")),
+        TableSpec("published.payroll_gains_revisions", PayrollGainsRevisions, "one row per month",
+                  ("raw.observations",), claim_ids=("C7",)),
         TableSpec("published.indicators", Indicators, "(indicator_id, date)", _indicator_marts()),
         TableSpec("published.claims_scorecard", ClaimsScorecard, "one row per claim of the thesis",
                   ("published.indicators", "catalog.claims", "meta.marts")),

@@ -216,8 +216,9 @@ def _vintage_field(what: str, unit: str, vintage: str, nullable: bool = True) ->
 class GdpExAiRevisions(pa.DataFrameModel):
     """marts.gdp_ex_ai computed twice: from the first vintage of every input the warehouse holds ("as first
     published"; with the live FRED vintage fetch, FRED's first release) and from the latest, per quarter and
-    definition. With the embedded snapshot every input has one vintage, so both sides agree and revised is
-    false."""
+    definition. With the embedded snapshot the inputs of the growth figures (A191RL1Q225SBEA and the AI
+    components) have one vintage, so both sides agree and revised is null: no revision known, not "not
+    revised"."""
 
     quarter: pl.Date = _f("quarter (first day)", "date", _HEADLINE, nullable=False)
     definition: str = pa.Field(isin=_DEFINITIONS, description="definition of AI investment",
@@ -235,10 +236,15 @@ class GdpExAiRevisions(pa.DataFrameModel):
     first_published_inputs_as_of: pl.Date = _f("latest vintage date among the first-vintage inputs", "date",
                                                "raw.observations")
     latest_inputs_as_of: pl.Date = _f("latest vintage date among the latest inputs", "date", "raw.observations")
-    revised: bool = _f("whether revisions changed ex-AI growth (or the quarter exists in one vintage only)",
-                       "boolean", "computed", nullable=False)
+    revised: bool = _f("whether revisions changed ex-AI growth (true also when the quarter exists on one side "
+                       "only); null when both sides come from the same vintages: no revision known",
+                       "boolean", "computed", nullable=True)
 
     class Config:
         description = ("Real GDP growth excluding AI investment as first published vs latest, per quarter and "
-                       "definition (claim C6): how revisions changed the story.")
+                       "definition (claim C6): how revisions changed the story. Vintages: raw.observations "
+                       "(FRED's with MACRO_PIPELINE_FRED_VINTAGES=1; the embedded snapshot has one vintage of "
+                       "A191RL1Q225SBEA and the AI components, so revised is null there: no revision known, not "
+                       "'not revised'). GDP growth from GDPC1's real vintages and ex-AI growth recomputed with "
+                       "each release's GDP growth: published.indicator_revisions.")
         unique = ["quarter", "definition"]

@@ -29,6 +29,10 @@ class _ObservationColumns(pa.DataFrameModel):
 class Delivery(_ObservationColumns):
     """Observations as a source delivered them in one run, before they are merged into raw.observations."""
 
+    # optional: the snapshot's vintages carry it; a delivery without it is merged as 'complete'
+    vintage_completeness: str | None = pa.Field(isin=["complete", "sparse"], **_fred(
+        "'complete' or 'sparse' (see raw.observations)"))
+
     class Config:
         description = "One source delivery: unique per (series_id, date, realtime_start), values finite or null."
         # uniqueness is checked by check_delivery on the sorted key: pandera's hash check was P2's memory peak
@@ -50,6 +54,15 @@ class RawObservations(_ObservationColumns):
 
     source: str = pa.Field(**_fred("where the row came from, e.g. 'fred_snapshot 2026-11-26' or 'fred_api'"))
     loaded_at: pl.Datetime = pa.Field(**_fred("when the pipeline stored the row (UTC)"))
+    vintage_completeness: str = pa.Field(
+        isin=["complete", "sparse"],
+        description="whether the row's source lists every release of its window ('complete'; also the snapshot's "
+                    "own vintage and FRED) or only some ('sparse': e.g. the snapshot's GDPC1 vintages, first/second/"
+                    "third/latest estimates only), so the value is known to hold on its realtime_start only and may "
+                    "have changed in an unlisted release before realtime_end",
+        metadata={"unit": "text", "source": "the source's manifest (data/fred_snapshot/vintages/MANIFEST.csv)",
+                  # rows stored before the column existed came from complete sources (snapshot, FRED)
+                  "migration_default": "'complete'"})
 
     class Config:
         description = ("Every observation of every catalog series with every vintage seen (bitemporal): a changed "

@@ -13,6 +13,7 @@ import polars as pl
 
 from macro_pipeline.catalog import validate_series_id
 from macro_pipeline.sources.base import Delivery, ObservationSource, SeriesOutcome, SourceError
+from macro_pipeline.sources.snapshot_vintages import with_snapshot_vintages
 from macro_pipeline.transforms.raw import ObservationParseError, empty_delivery, parse_observations_csv
 
 MANIFEST_COLUMNS = ["series_id", "title", "units", "frequency", "first_date", "last_date", "rows", "sha256", "notes"]
@@ -74,6 +75,10 @@ class SnapshotSource(ObservationSource):
         if failures:
             raise SourceError(failures)
         observations = pl.concat(frames) if frames else empty_delivery()
+        # earlier releases of fetched series (vintages/, sources/snapshot_vintages.py), with their completeness
+        observations, outcomes, notes, failures = with_snapshot_vintages(root, observations, vintage, outcomes, notes)
+        if failures:
+            raise SourceError(failures)
         return Delivery(observations, outcomes, f"fred_snapshot {vintage.isoformat()}", notes)
 
     @staticmethod

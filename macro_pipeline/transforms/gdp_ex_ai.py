@@ -499,7 +499,9 @@ def gdp_ex_ai_revisions(latest_observations: pl.DataFrame, first_observations: p
         pl.col("inputs_as_of_first").alias("first_published_inputs_as_of"),
         pl.col("inputs_as_of_latest").alias("latest_inputs_as_of"),
     ).with_columns(
-        (pl.col("ex_ai_growth_revision_pp").abs() > 1e-9).fill_null(True).alias("revised"))
+        # both sides from the same vintages: no revision known (null), which is not "not revised" (false)
+        pl.when(pl.col("first_published_inputs_as_of") == pl.col("latest_inputs_as_of")).then(None)
+        .otherwise((pl.col("ex_ai_growth_revision_pp").abs() > 1e-9).fill_null(True)).alias("revised"))
     return frame.select(list(GdpExAiRevisions.to_schema().columns)).sort("definition", "quarter")
 
 
@@ -592,7 +594,9 @@ def gdp_ex_ai_revisions_mart(latest: pl.DataFrame, first: pl.DataFrame, definiti
                              census: pl.DataFrame, release_notes: dict[str, str]) -> pl.DataFrame:
     """Real GDP growth excluding AI investment as first published vs latest (claim C6): marts.gdp_ex_ai's method
     applied to the first vintage of every input the warehouse holds (raw.observations_first_release) and to the
-    latest. With the live FRED path and its vintage fetch, the first vintage is FRED's first release; with the
-    embedded snapshot (one vintage per series) both sides agree: that means no revision is known, not that
-    there was none."""
+    latest. With the live FRED path and its vintage fetch, the first vintage is FRED's first release. With the
+    embedded snapshot the headline growth (A191RL1Q225SBEA) and the AI components have one vintage, so both sides
+    agree and ``revised`` is null: no revision known, not "not revised". GDP growth as first published, from
+    GDPC1's real vintages (data/fred_snapshot/vintages), and the ex-AI growth recomputed with it are in
+    published.indicator_revisions."""
     return gdp_ex_ai_revisions(latest, first, definitions, census, release_notes)

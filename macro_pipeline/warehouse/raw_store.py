@@ -24,7 +24,10 @@ class MergeResult:
 
 def merge_delivery(con: duckdb.DuckDBPyConnection, delivery: pl.DataFrame, source: str,
                    loaded_at: dt.datetime) -> MergeResult:
-    """Merge a delivery (already checked against the Delivery model) in one transaction."""
+    """Merge a delivery (already checked against the Delivery model) in one transaction. A delivery without
+    ``vintage_completeness`` (the live FRED source) comes from a source that lists every release: 'complete'."""
+    if "vintage_completeness" not in delivery.columns:
+        delivery = delivery.with_columns(pl.lit("complete", pl.String).alias("vintage_completeness"))
     con.begin()
     try:
         con.register("delivery", delivery)

@@ -154,6 +154,8 @@ def test_first_release_and_latest_views_pick_the_right_vintage():
                 "('GDP', '2024-01-01', 2.0, '2024-05-30', '2024-06-26', 's', now()), "
                 "('GDP', '2024-01-01', 3.0, '2024-06-27', '9999-12-31', 's', now()), "
                 "('GDP', '2024-04-01', 9.0, '2024-07-25', '9999-12-31', 's', now())")
+    # as the history-table migration adds it to a folder written before the column existed
+    con.execute("ALTER TABLE raw.observations ADD COLUMN vintage_completeness VARCHAR DEFAULT 'complete'")
     for statement in split_statements(load_sql("pipeline/raw_views")):
         con.execute(statement)
     first = con.execute("SELECT date, value FROM raw.observations_first_release ORDER BY date").fetchall()

@@ -20,6 +20,8 @@ from macro_pipeline.transforms.raw import DELIVERY_SCHEMA, check_delivery, empty
 
 SNAPSHOT = PROJECT_ROOT / "data" / "fred_snapshot"
 VINTAGE = dt.date(2026, 11, 26)
+# the snapshot source carries each row's vintage completeness (sources/snapshot_vintages.py)
+SNAPSHOT_DELIVERY_SCHEMA = pl.Schema({**DELIVERY_SCHEMA, "vintage_completeness": pl.String})
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -69,7 +71,7 @@ def rewrite_series(root: Path, series_id: str, text: str) -> None:
 def test_delivers_rows_stamped_with_the_snapshot_date(snap):
     delivery = fetch(snap, ["WALCL", "UNRATE"])
     obs = delivery.observations
-    assert obs.schema == pl.Schema(DELIVERY_SCHEMA)
+    assert obs.schema == SNAPSHOT_DELIVERY_SCHEMA
     manifest = read_manifest(snap)
     assert obs.filter(pl.col("series_id") == "WALCL").height == int(manifest["WALCL"]["rows"]) == 1237
     assert obs.filter(pl.col("series_id") == "UNRATE").height == int(manifest["UNRATE"]["rows"])
@@ -116,7 +118,7 @@ def test_series_not_in_the_manifest_is_missing_not_an_error(snap):
 def test_only_missing_series_give_an_empty_typed_delivery(snap):
     delivery = fetch(snap, ["B935RY2Q224SBEA"])
     assert delivery.observations.height == 0
-    assert delivery.observations.schema == pl.Schema(DELIVERY_SCHEMA)
+    assert delivery.observations.schema == SNAPSHOT_DELIVERY_SCHEMA
 
 
 def test_every_catalog_series_is_fetched_or_missing(snap):

@@ -119,7 +119,7 @@ def test_table_lookup_refuses_unknown_names():
 def test_column_types_and_nullability_follow_the_models():
     raw = {c.name: c for c in table("raw.observations").columns}
     assert list(raw) == ["series_id", "date", "value", "realtime_start", "realtime_end", "source",
-                                "loaded_at"]
+                                "loaded_at", "vintage_completeness"]
     assert (raw["value"].duckdb_type, raw["value"].nullable) == ("DOUBLE", True)
     assert (raw["date"].duckdb_type, raw["date"].nullable) == ("DATE", False)
     assert raw["loaded_at"].duckdb_type == "TIMESTAMP"
@@ -191,9 +191,12 @@ def test_not_null_is_enforced_by_the_generated_ddl(mem):
     mem.execute(create_table(spec))
     with pytest.raises(duckdb.ConstraintException):
         mem.execute("INSERT INTO raw.observations VALUES (NULL, DATE '2020-01-01', 1, DATE '2026-01-01', "
-                    "DATE '9999-12-31', 's', TIMESTAMP '2026-01-01 00:00:00')")
+                    "DATE '9999-12-31', 's', TIMESTAMP '2026-01-01 00:00:00', 'complete')")
+    with pytest.raises(duckdb.ConstraintException):
+        mem.execute("INSERT INTO raw.observations VALUES ('GDP', DATE '2020-01-01', 1, DATE '2026-01-01', "
+                    "DATE '9999-12-31', 's', TIMESTAMP '2026-01-01 00:00:00', NULL)")
     mem.execute("INSERT INTO raw.observations VALUES ('GDP', DATE '2020-01-01', NULL, DATE '2026-01-01', "
-                "DATE '9999-12-31', 's', TIMESTAMP '2026-01-01 00:00:00')")
+                "DATE '9999-12-31', 's', TIMESTAMP '2026-01-01 00:00:00', 'sparse')")
 
 
 def test_column_comment_includes_unit_and_source():

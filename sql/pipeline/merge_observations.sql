@@ -5,7 +5,7 @@
 -- vintage is closed the day before it, and a delivered vintage older than a stored one is closed the day
 -- before the next stored vintage (an old snapshot loaded after a live refresh).
 CREATE OR REPLACE TEMP TABLE new_observations AS
-SELECT d.series_id, d.date, d.value, d.realtime_start, d.realtime_end
+SELECT d.series_id, d.date, d.value, d.realtime_start, d.realtime_end, d.vintage_completeness
 FROM delivery AS d
 WHERE NOT EXISTS (
     SELECT 1 FROM raw.observations AS s
@@ -34,5 +34,6 @@ FROM (
 WHERE s.series_id = earliest.series_id AND s.date = earliest.date
   AND s.realtime_end = DATE '9999-12-31' AND s.realtime_start < earliest.first_new_start;
 
-INSERT INTO raw.observations (series_id, date, value, realtime_start, realtime_end, source, loaded_at)
-SELECT series_id, date, value, realtime_start, realtime_end, $1, $2 FROM new_observations;
+INSERT INTO raw.observations (series_id, date, value, realtime_start, realtime_end, source, loaded_at,
+                              vintage_completeness)
+SELECT series_id, date, value, realtime_start, realtime_end, $1, $2, vintage_completeness FROM new_observations;
