@@ -46,6 +46,9 @@ def merge_delivery(con: duckdb.DuckDBPyConnection, delivery: pl.DataFrame, sourc
         by_series = dict(con.execute(
             "SELECT series_id, count(*) FROM new_observations GROUP BY series_id ORDER BY series_id").fetchall())
         inserted = sum(by_series.values())
+        # a delivery of several vintages (or an older one) inserts rows that are already closed
+        inserted_open = con.execute(
+            "SELECT count(*) FROM new_observations WHERE realtime_end = DATE '9999-12-31'").fetchall()[0][0]
         open_after = con.execute(
             "SELECT count(*) FROM raw.observations WHERE realtime_end = DATE '9999-12-31'").fetchall()[0][0]
         con.execute("DROP TABLE new_observations")
@@ -55,7 +58,7 @@ def merge_delivery(con: duckdb.DuckDBPyConnection, delivery: pl.DataFrame, sourc
         con.rollback()
         raise
     # every inserted open row either is new or closed an older one
-    superseded = open_before + inserted - open_after
+    superseded = open_before + inserted_open - open_after
     return MergeResult(inserted=inserted, superseded=superseded, inserted_by_series=by_series)
 
 

@@ -145,7 +145,7 @@ def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
             "WHERE database_name = current_database() ORDER BY schema_name, table_name, column_index").fetchall():
         stored.setdefault(f"{schema}.{name}", []).append(column)
     specs = tables()
-    migrate_history_tables(con, [s for s in specs if s.history and s.name in stored], stored)
+    migrated = migrate_history_tables(con, [s for s in specs if s.history and s.name in stored], stored)
     for spec in specs:
         if spec.name in stored and (spec.history or stored[spec.name] == spec.column_names()):
             continue
@@ -153,8 +153,9 @@ def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(_create_or_replace(spec))
     has_views = con.execute("SELECT count(*) FROM duckdb_views() WHERE schema_name = 'raw' "
                             "AND view_name = 'observations_first_release'").fetchall()[0][0]
-    if not has_views:
+    if not has_views or migrated:
         # the raw layer's views and as-of macro, exactly as published, so the pipeline reads what analysts read
+        # (recreated after a migration: a view written before a new column does not show it)
         for statement in split_statements(load_sql("pipeline/raw_views")):
             con.execute(statement)
 

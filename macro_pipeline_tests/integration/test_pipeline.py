@@ -13,6 +13,7 @@ from macro_pipeline.catalog import load_catalog
 from macro_pipeline.schemas import tables as registry_tables
 from macro_pipeline.settings import SQL_DIR
 from macro_pipeline.sources.snapshot import read_manifest
+from macro_pipeline.sources.snapshot_vintages import read_vintage_manifest
 from macro_pipeline_tests.support import query, read_series, run_pipeline, set_snapshot_date, write_series
 
 pytestmark = pytest.mark.integration
@@ -45,10 +46,13 @@ def test_every_snapshot_series_is_loaded_and_missing_ones_are_reported(published
     rows = {r[0]: r[1:] for r in query(published_once, "SELECT series_id, status, n_obs, first_date, last_date "
                                                        "FROM catalog.series")}
     assert set(rows) == set(load_catalog().series_ids())
+    vintages = read_vintage_manifest(snapshot_dir)
     for series_id, entry in manifest.items():
         status, n_obs, _first_date, last_date = rows[series_id]
         assert status == "loaded" and n_obs > 0, series_id
-        assert str(last_date) == entry["last_date"], series_id
+        # an earlier release (vintages/) may hold a later period than the snapshot's file: GDPC1's 2025-Q4
+        expected_last = max(entry["last_date"], vintages.get(series_id, {}).get("last_date", ""))
+        assert str(last_date) == expected_last, series_id
     not_in_snapshot = set(rows) - set(manifest)
     assert not_in_snapshot == {"B935RY2Q224SBEA", "B985RY2Q224SBEA", "Y034RY2Q224SBEA"}
     for series_id in not_in_snapshot:
@@ -58,12 +62,17 @@ def test_every_snapshot_series_is_loaded_and_missing_ones_are_reported(published
 def test_raw_rows_equal_snapshot_rows_and_missing_values_stay_null(published_once: Path,
                                                                   snapshot_dir: Path) -> None:
     manifest = read_manifest(snapshot_dir)
-    total = query(published_once, "SELECT count(*) FROM raw.observations")[0][0]
-    assert total == sum(int(e["rows"]) for e in manifest.values())
+    own = query(published_once, "SELECT count(*) FROM raw.observations WHERE realtime_start = DATE '2026-11-26'")
+    assert own[0][0] == sum(int(e["rows"]) for e in manifest.values())
+    # the earlier releases of vintages/ are stored beside them, every row of every file
+    earlier = query(published_once, "SELECT series_id, count(*) FROM raw.observations "
+                                    "WHERE realtime_start < DATE '2026-11-26' GROUP BY ALL ORDER BY 1")
+    assert earlier == [(sid, int(e["rows"])) for sid, e in sorted(read_vintage_manifest(snapshot_dir).items())]
     # DTB3 publishes market holidays as empty values: they are kept as nulls, not dropped
     nulls = query(published_once, "SELECT count(*) FROM raw.observations WHERE series_id = 'DTB3' AND value IS NULL")
     assert nulls[0][0] == read_series(snapshot_dir, "DTB3").count(",\n")
-    vintage = query(published_once, "SELECT DISTINCT realtime_start, realtime_end FROM raw.observations")
+    vintage = query(published_once, "SELECT DISTINCT realtime_start, realtime_end FROM raw.observations "
+                                    "WHERE series_id NOT IN ('GDPC1', 'PAYEMS')")
     assert [(str(a), str(b)) for a, b in vintage] == [("2026-11-26", "9999-12-31")]
 
 
@@ -121,9 +130,9 @@ def test_claims_scorecard_has_one_row_per_claim_and_its_evidence_names_published
                                  "FROM published.claims_scorecard")
     assert sorted(r[0] for r in rows) == sorted(f"C{i}" for i in range(1, 13))
     by_claim = {r[0]: r[1:] for r in rows}
-    assert {by_claim[c][0] for c in ("C1", "C2", "C3", "C4", "C5", "C7", "C9", "C11", "C12")} == {"insufficient data"}
+    assert {by_claim[c][0] for c in ("C1", "C2", "C3", "C4", "C5", "C9", "C11", "C12")} == {"insufficient data"}
     assert "outside the data" in by_claim["C11"][3]
-    assert all(by_claim[c][1] > 0 for c in ("C6", "C8", "C10"))
+    assert all(by_claim[c][1] > 0 for c in ("C6", "C7", "C8", "C10"))
     # the C8 evidence quotes the latest published 13-week change, rounded to two decimals
     (value, date), = query(published_once, "SELECT value, date FROM published.indicators WHERE indicator_id = "
                                            "'net_liquidity_change_13w_usd_bn' ORDER BY date DESC LIMIT 1")
@@ -148,3 +157,49 @@ def test_duckdb_1x_cli_opens_the_file_read_only_and_runs_every_analyst_query(pub
                               capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, f"{sql_file.name}: {done.stderr}"
         assert len(done.stdout.strip().splitlines()) > 1, f"{sql_file.name} returned no rows"
+
+
+# ---------------------------------------------------------------------------------------------- vintages (issue 14)
+
+
+def test_as_of_a_past_date_gives_that_release_and_flags_a_sparse_source(published_once: Path) -> None:
+    rows = query(published_once, "SELECT value, realtime_start, vintage_completeness, known_to_hold_on_date "
+                                 "FROM raw.observations_as_of(DATE '2024-06-15') "
+                                 "WHERE series_id = 'GDPC1' AND date = DATE '2024-01-01'")
+    assert [(v, str(s), c, k) for v, s, c, k in rows] == [(22749.846, "2024-05-30", "sparse", False)]
+
+
+def test_the_readme_as_of_example_returns_rows(published_once: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    example = next(line for line in readme.splitlines() if line.startswith("SELECT * FROM raw.observations_as_of("))
+    assert len(query(published_once, example.split(";")[0])) > 0
+
+
+def test_indicator_revisions_have_first_and_latest_with_release_dates(published_once: Path) -> None:
+    gdp = query(published_once, "SELECT first_value, first_release_date, latest_value, latest_release_date, "
+                                "revision, vintaged_inputs FROM published.indicator_revisions "
+                                "WHERE indicator_id = 'real_gdp_growth_gdpc1_saar_pct' AND date = DATE '2025-01-01'")
+    assert [(f, str(fd), la, str(ld), r, v) for f, fd, la, ld, r, v in gdp] == [
+        (-0.28, "2025-04-30", -0.65, "2026-11-26", -0.37, "GDPC1")]
+    jobs = query(published_once, "SELECT first_value, first_release_date, revision, moved_by "
+                                 "FROM published.indicator_revisions "
+                                 "WHERE indicator_id = 'payroll_gain_thousands' AND date = DATE '2025-01-01'")
+    assert [(f, str(fd), r, m) for f, fd, r, m in jobs] == [(143.0, "2025-02-07", -191.0, "PAYEMS")]
+    c6 = query(published_once, "SELECT latest_only_inputs FROM published.indicator_revisions "
+                               "WHERE indicator_id = 'gdp_growth_ex_ai_broad_saar_pct' AND date = DATE '2025-01-01'")
+    assert "marts.gdp_ex_ai, latest vintage" in c6[0][0]
+    for name in ("indicator_revisions", "payroll_gains_revisions"):
+        comment = query(published_once, f"SELECT comment FROM duckdb_tables() WHERE table_name = '{name}'")[0][0]
+        assert "no revision known, not 'not revised'" in comment and "data/fred_snapshot/vintages" in comment
+    mart = query(published_once, "SELECT comment FROM duckdb_tables() WHERE table_name = 'gdp_ex_ai_revisions'")
+    assert "no revision known" in mart[0][0]
+    # the snapshot's headline growth has one vintage: its revised flag says unknown, not false
+    assert query(published_once, "SELECT count(*) FROM marts.gdp_ex_ai_revisions WHERE revised IS NOT NULL")[0][0] == 0
+
+
+def test_payroll_revisions_are_c7_evidence(published_once: Path) -> None:
+    evidence = query(published_once, "SELECT evidence FROM published.claims_scorecard WHERE claim_id = 'C7'")[0][0]
+    assert "payroll_gain_revision_thousands" in evidence
+    indicators = query(published_once, "SELECT count(*) FROM published.indicators "
+                                       "WHERE indicator_id = 'payroll_gain_first_print_thousands'")
+    assert indicators[0][0] == 24

@@ -3,7 +3,8 @@
 -- A delivered value that equals the stored value of its vintage period adds nothing (reruns are idempotent);
 -- a different value becomes a new row. Vintage periods never overlap: a stored open row superseded by a newer
 -- vintage is closed the day before it, and a delivered vintage older than a stored one is closed the day
--- before the next stored vintage (an old snapshot loaded after a live refresh).
+-- before the next stored vintage (an old snapshot loaded after a live refresh, or earlier releases loaded after
+-- the snapshot: the vintages may arrive in any order).
 CREATE OR REPLACE TEMP TABLE new_observations AS
 SELECT d.series_id, d.date, d.value, d.realtime_start, d.realtime_end, d.vintage_completeness
 FROM delivery AS d
@@ -26,13 +27,19 @@ FROM (
 WHERE n.series_id = later.series_id AND n.date = later.date AND n.realtime_start = later.realtime_start
   AND later.next_start - INTERVAL 1 DAY < n.realtime_end;
 
+-- a stored period (open, or closed later than a new vintage that falls inside it: vintages arriving out of
+-- order) ends the day before the first new vintage inside it
 UPDATE raw.observations AS s
-SET realtime_end = earliest.first_new_start - INTERVAL 1 DAY
+SET realtime_end = inside.first_new_start - INTERVAL 1 DAY
 FROM (
-    SELECT series_id, date, min(realtime_start) AS first_new_start FROM new_observations GROUP BY ALL
-) AS earliest
-WHERE s.series_id = earliest.series_id AND s.date = earliest.date
-  AND s.realtime_end = DATE '9999-12-31' AND s.realtime_start < earliest.first_new_start;
+    SELECT s2.series_id, s2.date, s2.realtime_start, min(n.realtime_start) AS first_new_start
+    FROM raw.observations AS s2
+    JOIN new_observations AS n
+      ON n.series_id = s2.series_id AND n.date = s2.date
+     AND n.realtime_start > s2.realtime_start AND n.realtime_start <= s2.realtime_end
+    GROUP BY ALL
+) AS inside
+WHERE s.series_id = inside.series_id AND s.date = inside.date AND s.realtime_start = inside.realtime_start;
 
 INSERT INTO raw.observations (series_id, date, value, realtime_start, realtime_end, source, loaded_at,
                               vintage_completeness)
