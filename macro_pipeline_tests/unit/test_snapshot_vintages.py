@@ -257,6 +257,11 @@ def test_a_data_folder_without_the_completeness_column_is_upgraded(snap, tmp_pat
                 "loaded_at TIMESTAMP NOT NULL)")
     old.execute("INSERT INTO raw.observations VALUES ('GDPC1', DATE '2024-01-01', 23082.119, DATE '2026-11-26', "
                 "DATE '9999-12-31', 'fred_snapshot 2026-11-26', TIMESTAMP '2026-11-26 00:00:00')")
+    # the raw views as the previous version wrote them, without the completeness columns
+    old.execute("CREATE VIEW raw.observations_first_release AS SELECT series_id, date, value, realtime_start, "
+                "source FROM raw.observations")
+    old.execute("CREATE MACRO raw.observations_as_of(as_of_date) AS TABLE SELECT series_id, date, value, "
+                "realtime_start, source FROM raw.observations WHERE realtime_start <= CAST(as_of_date AS DATE)")
     old.close()
     warehouse = Warehouse(data_dir=str(folder))
     assert warehouse.working_path == path
