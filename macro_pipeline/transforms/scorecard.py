@@ -18,8 +18,11 @@ Only observed values count. A value dated after its ``as_of`` (the vintage date 
 observed yet and is ignored; a rule may also set ``max_date`` to stop earlier, which rules on the scenario
 indicators (datacenter shares and incremental peak: published anchors, interpolation between them, projections
 after the last published year) must do: the parser refuses such a rule without ``max_date``. "Last" means the
-last date on or before that cutoff. A test whose value cannot be computed (no value, or a period missing) has no
-value; it is never filled in.
+last date on or before that cutoff. A rule may also set ``max_age_days`` (an optional last column: a file or a row
+without it means no limit): how stale its indicator may be. When the last value is more than that many days
+before ``as_of``, the test has no value and the evidence says how old the value is (a series that stopped
+updating in the snapshot is reported, not judged as if it were current).
+A test whose value cannot be computed (no value, or a period missing) has no value; it is never filled in.
 
 Verdict of a claim: ``insufficient data`` if it has no tests or any of its tests has no value; ``supported`` if
 every test is met; ``not supported`` if none is met; ``mixed`` otherwise. The evidence is one sentence naming
@@ -43,7 +46,9 @@ from macro_pipeline.catalog import check_file, rule
 from macro_pipeline.schemas.published import ClaimsScorecard
 
 RULE_COLUMNS = ["rule_version", "claim_id", "rule_id", "indicator_id", "statistic", "periods", "comparison",
-                "threshold", "threshold_unit", "max_date", "what_it_tests", "rationale", "source"]
+                "threshold", "threshold_unit", "max_date", "what_it_tests", "rationale", "source", "max_age_days"]
+# columns a rules file (or a row, at its end) may leave out: older files and other branches' rows keep parsing
+OPTIONAL_RULE_COLUMNS = ("max_age_days",)
 STATISTICS = ("latest", "change_over_periods", "mean_of_last_n", "all_of_last_n", "none")
 COMPARISONS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
 # the indicator date column names a period length (catalog/indicators.csv date_column)
@@ -57,7 +62,8 @@ RULE_ID_PATTERN = r"^C(1[0-2]|[1-9])\.[0-9]+$"
 _RULES_SCHEMA = {"rule_version": pl.String, "claim_id": pl.String, "rule_id": pl.String,
                  "indicator_id": pl.String, "statistic": pl.String, "periods": pl.Int64, "comparison": pl.String,
                  "threshold": pl.Float64, "threshold_unit": pl.String, "max_date": pl.Date,
-                 "what_it_tests": pl.String, "rationale": pl.String, "source": pl.String, "period": pl.String}
+                 "what_it_tests": pl.String, "rationale": pl.String, "source": pl.String, "max_age_days": pl.Int64,
+                 "period": pl.String}
 
 
 class RulesError(ValueError):
@@ -85,7 +91,7 @@ def parse_rules(text: str, indicators: pl.DataFrame, claims: pl.DataFrame,
     """
     reader = csv.reader(io.StringIO(text))
     header = next(reader, [])
-    missing = [c for c in RULE_COLUMNS if c not in header]
+    missing = [c for c in RULE_COLUMNS if c not in header and c not in OPTIONAL_RULE_COLUMNS]
     unknown = [c for c in header if c not in RULE_COLUMNS]
     if missing or unknown:
         raise RulesError(f"{name}: header must be {RULE_COLUMNS}; missing {missing}, unknown {unknown}")
@@ -93,6 +99,12 @@ def parse_rules(text: str, indicators: pl.DataFrame, claims: pl.DataFrame,
     for i, cells in enumerate(reader, start=1):
         if not cells:
             continue
+        # a row may leave out the optional columns at the end of the header (blank)
+        optional_tail = 0
+        while optional_tail < len(header) and header[len(header) - 1 - optional_tail] in OPTIONAL_RULE_COLUMNS:
+            optional_tail += 1
+        if len(header) - optional_tail <= len(cells) < len(header):
+            cells = cells + [""] * (len(header) - len(cells))
         if len(cells) != len(header):
             raise RulesError(f"{name} row {i} (line {reader.line_num}): has {len(cells)} columns, the header "
                              f"{len(header)}")
@@ -101,6 +113,8 @@ def parse_rules(text: str, indicators: pl.DataFrame, claims: pl.DataFrame,
     if not records:
         raise RulesError(f"{name}: no rules")
     raw = pl.DataFrame(records, schema=dict.fromkeys(header, pl.String), orient="row")
+    raw = raw.with_columns(pl.lit(None, pl.String).alias(c) for c in OPTIONAL_RULE_COLUMNS if c not in header)
+    header = [*header, *(c for c in OPTIONAL_RULE_COLUMNS if c not in header)]
     frame = (raw.with_columns(pl.col(c).str.strip_chars().replace("", None) for c in header)
              .with_columns(pl.Series("_line", lines, dtype=pl.Int64))
              .join(indicators.select("indicator_id", pl.col("unit").alias("_unit"),
@@ -109,13 +123,15 @@ def parse_rules(text: str, indicators: pl.DataFrame, claims: pl.DataFrame,
              .with_columns(pl.col("periods").cast(pl.Int64, strict=False).alias("_periods"),
                            pl.col("threshold").cast(pl.Float64, strict=False).alias("_threshold"),
                            pl.col("max_date").str.to_date("%Y-%m-%d", strict=False).alias("_max_date"),
+                           pl.col("max_age_days").cast(pl.Int64, strict=False).alias("_max_age_days"),
                            pl.col("_date_column").replace_strict(PERIODS_BY_DATE_COLUMN, default=None)
                            .alias("period")))
     statistic, none = pl.col("statistic"), pl.col("statistic") == "none"
     test = ~none
     over_periods = statistic.is_in(["change_over_periods", "mean_of_last_n", "all_of_last_n"])
     known_claims = claims["claim_id"].to_list()
-    blank_for_none = ["indicator_id", "periods", "comparison", "threshold", "threshold_unit", "max_date"]
+    blank_for_none = ["indicator_id", "periods", "comparison", "threshold", "threshold_unit", "max_date",
+                      "max_age_days"]
     schema = pa.DataFrameSchema(
         {c: pa.Column(str, nullable=False, description="every rule needs one")
          for c in ("rule_version", "rule_id", "claim_id", "statistic", "what_it_tests", "rationale", "source")},
@@ -141,6 +157,8 @@ def parse_rules(text: str, indicators: pl.DataFrame, claims: pl.DataFrame,
                  "threshold_unit is the unit of its indicator in indicators.csv"),
             rule(pl.col("max_date").is_null() | pl.col("_max_date").is_not_null(),
                  "max_date is blank or an ISO date (YYYY-MM-DD)"),
+            rule(pl.col("max_age_days").is_null() | (pl.col("_max_age_days") > 0),
+                 "max_age_days is blank or a positive whole number of days"),
             rule(~pl.col("indicator_id").is_in(sorted(SCENARIO_INDICATORS)).fill_null(False)
                  | pl.col("_max_date").is_not_null(),
                  "a rule on an indicator mixing published, interpolated and projected years sets max_date to the "
@@ -156,7 +174,7 @@ def parse_rules(text: str, indicators: pl.DataFrame, claims: pl.DataFrame,
         raise RulesError(f"{name}: claims {sorted(mixed['claim_id'])} have tests and a 'none' row; 'none' is only "
                          "for a claim without tests")
     out = frame.with_columns(pl.col("_periods").alias("periods"), pl.col("_threshold").alias("threshold"),
-                             pl.col("_max_date").alias("max_date"),
+                             pl.col("_max_date").alias("max_date"), pl.col("_max_age_days").alias("max_age_days"),
                              pl.when(over_periods).then(pl.col("period")).alias("period"))
     return out.select([*RULE_COLUMNS, "period"]).cast(_RULES_SCHEMA)
 
@@ -225,6 +243,12 @@ def evaluate_rule(rule: dict, values: pl.DataFrame) -> Outcome:
     if not by_date:
         return missing(f"has no observed value{cutoff}")
     last = rows["date"][-1]
+    if rule.get("max_age_days") is not None:
+        as_of = rows["as_of"].max()
+        age = (as_of - last).days
+        if age > rule["max_age_days"]:
+            return missing(f"last value is on {last}, {age} days before as_of {as_of}: older than the rule's "
+                           f"max_age_days {rule['max_age_days']}", last)
     compare = COMPARISONS[rule["comparison"]]
     statistic, n, period = rule["statistic"], rule["periods"], rule["period"]
     detail = ""

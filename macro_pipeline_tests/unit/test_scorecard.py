@@ -263,7 +263,7 @@ def test_parser_refuses_a_bad_header_a_duplicate_id_and_an_uncovered_claim():
         parse_rules(HEADER + "\n" + C8_RULES.replace("C8.2", "C8.1"), INDICATORS, CLAIMS)
     with pytest.raises(RulesError, match=r"claims \['C6', 'C10', 'C11'\] have no row"):
         parse_rules(HEADER + "\n" + C8_RULES, INDICATORS, CLAIMS)
-    with pytest.raises(RulesError, match=r"row 3 \(line 4\): has 12 columns, the header 13"):
+    with pytest.raises(RulesError, match=r"row 3 \(line 4\): has 12 columns, the header 14"):
         parse_rules(HEADER + "\n" + C8_RULES + "v1,C6,C6.0,,none,,,,,,t,why\n", INDICATORS, CLAIMS)
     with pytest.raises(RulesError, match=r"claims \['C8'\] have tests and a 'none' row"):
         parse_rules(HEADER + "\n" + C8_RULES + "".join(NONE_ROWS.values()), INDICATORS, CLAIMS)
@@ -311,3 +311,43 @@ def test_the_model_refuses_an_unknown_verdict_and_a_verdict_that_contradicts_the
     assert not report.ok and "verdict follows the counts of tests met" in report.summary()
     unknown = out.with_columns(pl.lit("probably").alias("verdict"))
     assert not validate(ClaimsScorecard, unknown).ok
+
+
+# ---------------------------------------------------------------------------------------------- max_age_days
+
+
+def test_max_age_days_turns_a_stale_last_value_into_no_value_naming_its_age():
+    r = rules("v1,C8,C8.1,liq_change,latest,,>,0,billions of U.S. dollars,,liquidity rose,why,src,30\n"
+              "v1,C8,C8.2,fed_change,latest,,<=,0,billions of U.S. dollars,,fed did not,why,src\n")
+    stale = AS_OF - dt.timedelta(days=31)
+    vals = values(("liq_change", stale, 5.0), ("fed_change", stale, -1.0))
+    c8 = row(score(r, vals), "C8")
+    assert c8["verdict"] == "insufficient data"
+    assert (f"liq_change last value is on {stale}, 31 days before as_of {AS_OF}: older than the rule's "
+            "max_age_days 30") in c8["evidence"]
+    # the rule without a limit still judges its value of the same age
+    assert "fed_change = -1 billions of U.S. dollars" in c8["evidence"]
+
+
+def test_max_age_days_at_the_limit_still_judges():
+    r = rules("v1,C8,C8.1,liq_change,latest,,>,0,billions of U.S. dollars,,liquidity rose,why,src,30\n")
+    vals = values(("liq_change", AS_OF - dt.timedelta(days=30), 5.0))
+    tests = evaluate_rules(vals, r)
+    assert tests.row(0, named=True)["met"] is True
+
+
+@pytest.mark.parametrize("bad", ["0", "-3", "1.5", "a month"])
+def test_max_age_days_must_be_a_positive_whole_number(bad):
+    with pytest.raises(RulesError, match=r"rule_id \['C8.1'\] \(line 2\) break the rule: max_age_days is blank or "
+                                         r"a positive whole"):
+        rules(f"v1,C8,C8.1,liq_change,latest,,>,0,billions of U.S. dollars,,liquidity rose,why,src,{bad}\n")
+
+
+def test_max_age_days_is_blank_on_a_none_row_and_optional_in_the_header():
+    with pytest.raises(RulesError, match=r"rule_id \['C8.0'\] \(line 2\) break the rule: a 'none' row "
+                                         r".*'max_age_days'\] blank"):
+        rules("v1,C8,C8.0,,none,,,,,,nothing yet,why,src,30\n")
+    old_header = ",".join(c for c in RULE_COLUMNS if c != "max_age_days")
+    parsed = parse_rules(old_header + "\n" + C8_RULES + "".join(v for k, v in NONE_ROWS.items() if k != "C8"),
+                         INDICATORS, CLAIMS)
+    assert parsed["max_age_days"].null_count() == parsed.height
