@@ -18,7 +18,7 @@ from macro_pipeline.defs.metadata import OWNERS, markdown_table
 from macro_pipeline.defs.resources import CatalogResource
 from macro_pipeline.reference import CITATION_COLUMNS, REFERENCE_FILES, load_reference
 from macro_pipeline.reference.tables import reference_schema
-from macro_pipeline.transforms import datacenter_power, gdp_ex_ai
+from macro_pipeline.transforms import assumptions, datacenter_power, gdp_ex_ai
 from macro_pipeline.transforms.validation import validate_schema
 from macro_pipeline.warehouse import Warehouse
 
@@ -34,6 +34,11 @@ CONFIG_FILES: dict[str, tuple[Callable[[Path], pl.DataFrame], str]] = {
         "The versioned datacenter-power scenario assumptions (catalog/power_assumptions.csv): anchors, "
         "interpolation rule, load factor, hours per year, US electricity measure and non-datacenter growth, each "
         "with rationale, source and owner."),
+    "real_economy_assumptions": (
+        assumptions.load_assumptions,
+        "The versioned assumptions of the real-economy marts (catalog/real_economy_assumptions.csv): base periods "
+        "of the indexes (C7, C9, C12), mortgage terms (30 years, 20% down) and the conversion "
+        "of constant-dollar income (C9), each with rationale and source."),
 }
 
 

@@ -7,7 +7,7 @@ here take one series at a time (``one_series``) and give an *aligned* frame with
 
     period (date) | value (float) | unit_id (str) | source_date (date) | rule (str)
 
-``period`` is the label of the target period: a month, quarter or year by its first day (the project's
+``period`` is the label of the target period: a month, quarter, half-year or year by its first day (the project's
 convention), a week by the Wednesday that ends it (the H.4.1 convention). ``source_date`` is the last observation
 the value used, so an aligned value never hides how old it is. ``rule`` names the rule that made the value:
 
@@ -36,8 +36,8 @@ import datetime as dt
 
 import polars as pl
 
-PERIODS = ("week", "month", "quarter", "year")
-_TRUNCATE = {"month": "1mo", "quarter": "3mo", "year": "1y"}
+PERIODS = ("week", "month", "quarter", "half_year", "year")
+_TRUNCATE = {"month": "1mo", "quarter": "3mo", "half_year": "6mo", "year": "1y"}
 INDEX_UNIT = "index"
 ALIGNED_SCHEMA = {"period": pl.Date, "value": pl.Float64, "unit_id": pl.String, "source_date": pl.Date,
                   "rule": pl.String}
