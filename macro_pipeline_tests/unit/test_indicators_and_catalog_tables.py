@@ -166,7 +166,10 @@ def test_claims_table_lists_indicators_and_series_per_claim():
     c8 = out.filter(pl.col("claim_id") == "C8").row(0, named=True)
     assert c8["indicator_ids"] == sorted(["net_liquidity_usd_bn", "net_liquidity_change_13w_usd_bn",
                                           "fed_total_assets_change_13w_usd_bn",
-                                          "treasury_and_rrp_change_13w_usd_bn"])
+                                          "treasury_and_rrp_change_13w_usd_bn", "reserves_usd_bn",
+                                          "net_liquidity_change_26w_usd_bn", "treasury_minus_balance_sheet_13w_usd_bn",
+                                          "treasury_minus_balance_sheet_26w_usd_bn", "tga_share_26w_pct",
+                                          "rrp_share_26w_pct", "balance_sheet_share_26w_pct", "m2_growth_yoy_pct"])
     assert {"WALCL", "WDTGAL", "RRPONTSYD"} <= set(c8["series_ids"])
     assert c8["series_ids"] == sorted(c8["series_ids"])
     c3 = out.filter(pl.col("claim_id") == "C3").row(0, named=True)

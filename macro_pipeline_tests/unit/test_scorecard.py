@@ -284,7 +284,7 @@ def test_the_packaged_rules_parse_cover_every_claim_and_cite_a_source():
     assert parsed["rule_version"].n_unique() == 1
     assert parsed.filter(pl.col("rationale").str.len_chars() < 20).is_empty()
     tested = set(parsed.filter(pl.col("statistic") != "none")["claim_id"].to_list())
-    assert tested == {"C6", "C7", "C8", "C10"}
+    assert tested == {"C6", "C7", "C8", "C9", "C10", "C12"}
     # every indicator a test reads belongs to the claim it tests
     owner = dict(catalog.indicators.select("indicator_id", "claim_id").iter_rows())
     for rule in parsed.filter(pl.col("statistic") != "none").iter_rows(named=True):
@@ -300,7 +300,7 @@ def test_the_packaged_rules_on_no_data_give_twelve_valid_rows_of_insufficient_da
     assert validate(ClaimsScorecard, out).ok
     assert out["claim_id"].to_list() == [f"C{i}" for i in range(1, 13)]
     assert set(out["verdict"].to_list()) == {"insufficient data"}
-    assert row(out, "C8")["rules_evaluated"] == 3 and row(out, "C8")["rules_met"] == 0
+    assert row(out, "C8")["rules_evaluated"] == 5 and row(out, "C8")["rules_met"] == 0
 
 
 def test_the_model_refuses_an_unknown_verdict_and_a_verdict_that_contradicts_the_counts():
@@ -351,3 +351,13 @@ def test_max_age_days_is_blank_on_a_none_row_and_optional_in_the_header():
     parsed = parse_rules(old_header + "\n" + C8_RULES + "".join(v for k, v in NONE_ROWS.items() if k != "C8"),
                          INDICATORS, CLAIMS)
     assert parsed["max_age_days"].null_count() == parsed.height
+
+
+def test_every_packaged_rule_of_the_real_economy_claims_says_how_stale_its_input_may_be():
+    catalog = load_catalog()
+    parsed = load_rules(PACKAGED_CATALOG_DIR / "claim_rules.csv", catalog.indicators, catalog.claims)
+    ids = [f"C7.{i}" for i in range(1, 5)] + ["C8.4", "C8.5"] + [f"C9.{i}" for i in range(1, 5)] + \
+        [f"C12.{i}" for i in range(1, 6)]
+    real_economy = parsed.filter(pl.col("rule_id").is_in(ids))
+    assert real_economy.height == 15
+    assert real_economy["max_age_days"].null_count() == 0
