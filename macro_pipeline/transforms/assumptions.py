@@ -4,12 +4,13 @@ the ``config.real_economy_assumptions`` asset; the marts read it through ``Catal
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from pathlib import Path
 
+import pandera.polars as pa
 import polars as pl
+
+from macro_pipeline.catalog import CatalogError, check_file, read_csv_text, rule
 
 ASSUMPTIONS_FILE = Path(__file__).resolve().parents[1] / "catalog" / "real_economy_assumptions.csv"
 COLUMNS = ["assumption_version", "claim_id", "parameter", "value", "unit", "rationale", "source"]
@@ -31,46 +32,42 @@ def load_assumptions(path: Path | str | None = None) -> pl.DataFrame:
     return parse_assumptions(path.read_text(encoding="utf-8"), path.name)
 
 
-def _check_value(kind: str, text: str) -> None:
-    if kind in ("quarter", "month"):
-        day = dt.date.fromisoformat(text)
-        if day.day != 1 or (kind == "quarter" and day.month not in (1, 4, 7, 10)):
-            raise ValueError(f"{text} is not the first day of a {kind}")
-    elif kind == "int":
-        if int(text) < 1:
-            raise ValueError(f"{text} is not a positive whole number")
-    else:
-        number = float(text)
-        if kind == "share" and not 0 <= number < 1:
-            raise ValueError(f"{text} is not a share in [0, 1)")
-
-
 def parse_assumptions(text: str, name: str = "real_economy_assumptions.csv") -> pl.DataFrame:
-    reader = csv.DictReader(io.StringIO(text))
-    if (reader.fieldnames or []) != COLUMNS:
-        raise AssumptionError(f"{name}: header must be {COLUMNS}, not {reader.fieldnames}")
-    rows = list(reader)
-    seen: set[tuple[str, str]] = set()
-    for i, row in enumerate(rows, start=1):
-        for column in COLUMNS:
-            if not (row[column] or "").strip():
-                raise AssumptionError(f"{name} row {i}, column {column}: is empty; every assumption needs one")
-        key = (row["claim_id"], row["parameter"])
-        if key not in PARAMETERS:
-            raise AssumptionError(f"{name} row {i}, column parameter: unknown {key}; known: {sorted(PARAMETERS)}")
-        if key in seen:
-            raise AssumptionError(f"{name} row {i}, column parameter: {key} appears twice")
-        seen.add(key)
-        try:
-            _check_value(PARAMETERS[key], row["value"])
-        except ValueError as err:
-            raise AssumptionError(f"{name} row {i}, column value: {err}") from None
-    missing = sorted(set(PARAMETERS) - seen)
+    """The assumptions, validated by one pandera schema (catalog.check_file): every row has each column, a known
+    (claim, parameter) once, a value of the parameter's kind (a quarter's or a month's first day, a positive whole
+    number, a share in [0, 1), a number); one version; every known parameter present."""
+    try:
+        frame = read_csv_text(name, text)
+    except CatalogError as err:
+        raise AssumptionError(str(err)) from None
+    missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:
-        raise AssumptionError(f"{name}: parameters {missing} are missing")
-    if len({r["assumption_version"] for r in rows}) != 1:
-        raise AssumptionError(f"{name}: all rows carry the same assumption_version")
-    return pl.DataFrame(rows, schema=dict.fromkeys(COLUMNS, pl.String))
+        raise AssumptionError(f"{name}: missing columns {missing}")
+    kind = pl.concat_str("claim_id", pl.lit("/"), "parameter").replace_strict(
+        {f"{c}/{p}": k for (c, p), k in PARAMETERS.items()}, default=None)
+    value = pl.col("value")
+    day = value.str.to_date("%Y-%m-%d", strict=False)
+    number = value.cast(pl.Float64, strict=False)
+    whole = value.cast(pl.Int64, strict=False)
+    schema = pa.DataFrameSchema(
+        {c: pa.Column(str, nullable=False, description="every assumption needs one") for c in COLUMNS},
+        checks=[
+            rule(kind.is_not_null(), f"(claim_id, parameter) is one of {sorted(PARAMETERS)}"),
+            rule(~pl.struct("claim_id", "parameter").is_duplicated(), "each (claim_id, parameter) appears once"),
+            rule((kind != "quarter") | ((day.dt.day() == 1) & day.dt.month().is_in([1, 4, 7, 10])),
+                 "a quarter is the ISO date of its first day"),
+            rule((kind != "month") | (day.dt.day() == 1), "a month is the ISO date of its first day"),
+            rule((kind != "int") | (whole > 0), "a count is a positive whole number"),
+            rule((kind != "share") | ((number >= 0) & (number < 1)), "a share is in [0, 1)"),
+            rule((kind != "float") | number.is_finite(), "a number is a finite number"),
+            rule(pl.col("assumption_version").n_unique() == 1, "all rows carry the same assumption_version"),
+        ], name=name)
+    check_file(name, frame, schema, key="parameter", error=AssumptionError)
+    present = set(zip(frame["claim_id"].to_list(), frame["parameter"].to_list(), strict=True))
+    absent = sorted(set(PARAMETERS) - present)
+    if absent:
+        raise AssumptionError(f"{name}: parameters {absent} are missing")
+    return frame.select(COLUMNS)
 
 
 def assumption(frame: pl.DataFrame, claim_id: str, parameter: str) -> str:

@@ -246,10 +246,14 @@ def test_dual_economy_drops_an_incomplete_quarter():
 
 def test_assumptions_file_is_refused_when_a_row_breaks_a_rule():
     text = ASSUMPTIONS_FILE.read_text(encoding="utf-8")
-    with pytest.raises(AssumptionError, match=r"row 5, column value: .*0.2x"):
+    with pytest.raises(AssumptionError, match=r"parameter \['down_payment_share'\] .*break the rule: a share is in"):
         parse_assumptions(text.replace("down_payment_share,0.20,", "down_payment_share,0.2x,"))
-    with pytest.raises(AssumptionError, match="is not the first day of a quarter"):
+    with pytest.raises(AssumptionError, match=r"parameter \['index_base_quarter'\] .*break the rule: a quarter is"):
         parse_assumptions(text.replace("C12,index_base_quarter,2022-10-01", "C12,index_base_quarter,2022-11-01"))
+    with pytest.raises(AssumptionError, match=r"parameter \['mortgage_term_months'\] .*break the rule: \(claim_id"):
+        parse_assumptions(text.replace("mortgage_term_years", "mortgage_term_months"))
     missing = "\n".join(line for line in text.splitlines() if "mortgage_term_years" not in line)
-    with pytest.raises(AssumptionError, match="mortgage_term_years"):
+    with pytest.raises(AssumptionError, match=r"parameters \[\('C9', 'mortgage_term_years'\)\] are missing"):
         parse_assumptions(missing)
+    with pytest.raises(AssumptionError, match="rationale"):
+        parse_assumptions(text.replace(",rationale,", ",why,"))
