@@ -7,16 +7,31 @@ import datetime as dt
 import hashlib
 import io
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from macro_pipeline.catalog import validate_series_id
+from macro_pipeline.schemas.raw import OPEN_END
 from macro_pipeline.sources.base import Delivery, ObservationSource, SeriesOutcome, SourceError
-from macro_pipeline.transforms.raw import ObservationParseError, empty_delivery, parse_observations_csv
+from macro_pipeline.transforms.raw import (
+    DELIVERY_SCHEMA,
+    MISSING_MARKERS,
+    ObservationParseError,
+    empty_delivery,
+    parse_observations_csv,
+)
 
 MANIFEST_COLUMNS = ["series_id", "title", "units", "frequency", "first_date", "last_date", "rows", "sha256", "notes"]
 _SNAPSHOT_DATE = re.compile(r"Snapshot date:\s*(\d{4}-\d{2}-\d{2})")
+# the revision stamp a snapshot series carries in raw.fetch_log: its file's sha256 (see SnapshotSource.fetch)
+STAMP_PREFIX = "sha256:"
+# a file is read in the one multi-file pass only if it starts with exactly this header and holds printable ASCII
+# lines; anything else (a byte order mark, a control character that str.splitlines() treats as a line break, a
+# lone carriage return) goes through parse_observations_csv, whose errors the fast pass must reproduce exactly
+_FAST_HEADERS = (b"date,value\n", b"date,value\r\n")
+_LINE_FIELD_SEPARATOR = "\x1f"  # never in a fast-path file (checked), so each line is read as one field
 
 
 class SnapshotError(RuntimeError):
@@ -43,9 +58,26 @@ def read_manifest(snapshot_dir: Path) -> dict[str, dict[str, str]]:
     return {r["series_id"]: r for r in rows}
 
 
+def series_stamp(sha256: str) -> str:
+    """The revision stamp of a snapshot series (stored in raw.fetch_log.source_last_updated)."""
+    return f"{STAMP_PREFIX}{sha256}"
+
+
+@dataclass
+class _VerifiedFile:
+    series_id: str
+    path: Path
+    data: bytes
+    entry: dict[str, str]
+
+
 class SnapshotSource(ObservationSource):
     """Reads ``series/ID.csv`` files of a FRED snapshot folder, verifying each against the manifest's sha256 and
-    row count. Every row gets the snapshot's declared date as its vintage (realtime_start)."""
+    row count. Every row gets the snapshot's declared date as its vintage (realtime_start).
+
+    A series whose file has the sha256 its stored rows came from (``stored.source_last_updated``) is not read
+    again: its outcome is 'unchanged' and it is not delivered, so a re-run merges only the series that changed.
+    """
 
     snapshot_dir: str
 
@@ -56,36 +88,150 @@ class SnapshotSource(ObservationSource):
         root = Path(self.snapshot_dir)
         vintage = read_snapshot_date(root)
         manifest = read_manifest(root)
-        frames, outcomes, failures, notes = [], [], {}, {}
+        stamps = _stored_stamps(stored)
+        outcomes: dict[str, SeriesOutcome] = {}
+        failures: dict[str, str] = {}
+        notes: dict[str, str] = {}
+        verified: list[_VerifiedFile] = []
         for series_id in series_ids:
             validate_series_id(series_id)
             entry = manifest.get(series_id)
             if entry is None:
-                outcomes.append(SeriesOutcome(series_id, "missing", 0, "not in the embedded snapshot"))
+                outcomes[series_id] = SeriesOutcome(series_id, "missing", 0, "not in the embedded snapshot")
                 continue
             notes[series_id] = entry["notes"]
             try:
-                frame = self._read_series(root, series_id, entry, vintage)
-            except (ObservationParseError, OSError, ValueError) as err:
-                failures[series_id] = str(err).removeprefix(f"series {series_id}: ")
+                path = _series_path(root, series_id)
+                if stamps.get(series_id) == series_stamp(entry["sha256"]):
+                    # the manifest says the file is the one already stored; it is verified when it is read again
+                    outcomes[series_id] = SeriesOutcome(series_id, "unchanged", 0, entry["notes"],
+                                                        series_stamp(entry["sha256"]))
+                    continue
+                data = path.read_bytes()
+                digest = hashlib.sha256(data).hexdigest()
+                if digest != entry["sha256"]:
+                    raise ValueError(f"sha256 of {path.relative_to(root)} is {digest}, MANIFEST.csv says "
+                                     f"{entry['sha256']}")
+            except (OSError, ValueError) as err:
+                failures[series_id] = str(err)
                 continue
-            frames.append(frame)
-            outcomes.append(SeriesOutcome(series_id, "fetched", frame.height, entry["notes"]))
+            verified.append(_VerifiedFile(series_id, path, data, entry))
+        frames, parse_failures = _read_verified(verified, vintage)
+        failures.update(parse_failures)
         if failures:
             raise SourceError(failures)
-        observations = pl.concat(frames) if frames else empty_delivery()
-        return Delivery(observations, outcomes, f"fred_snapshot {vintage.isoformat()}", notes)
+        for item in verified:
+            outcomes[item.series_id] = SeriesOutcome(item.series_id, "fetched", int(item.entry["rows"]),
+                                                     item.entry["notes"], series_stamp(item.entry["sha256"]))
+        observations = pl.concat(frames, rechunk=False) if frames else empty_delivery()
+        ordered = [outcomes[s] for s in series_ids if s in outcomes]
+        return Delivery(observations, ordered, f"fred_snapshot {vintage.isoformat()}", notes)
 
-    @staticmethod
-    def _read_series(root: Path, series_id: str, entry: dict[str, str], vintage: dt.date) -> pl.DataFrame:
-        path = root / "series" / f"{series_id}.csv"
-        if not path.is_file():
-            raise ValueError(f"file {path.relative_to(root)} is missing although MANIFEST.csv lists it")
-        data = path.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
-        if digest != entry["sha256"]:
-            raise ValueError(f"sha256 of {path.relative_to(root)} is {digest}, MANIFEST.csv says {entry['sha256']}")
-        frame = parse_observations_csv(series_id, data.decode("utf-8"), vintage)
-        if str(frame.height) != entry["rows"]:
-            raise ValueError(f"{frame.height} rows, MANIFEST.csv says {entry['rows']}")
-        return frame
+
+def _stored_stamps(stored: pl.DataFrame) -> dict[str, str]:
+    if stored is None or "source_last_updated" not in stored.columns or stored.is_empty():
+        return {}
+    rows = stored.filter(pl.col("source_last_updated").str.starts_with(STAMP_PREFIX))
+    return dict(rows.select("series_id", "source_last_updated").iter_rows())
+
+
+def _series_path(root: Path, series_id: str) -> Path:
+    """The series file, refused unless it is a regular file inside the snapshot's series folder: a symbolic link
+    could point at any file of the machine, whose lines a parse error would otherwise quote."""
+    path = root / "series" / f"{series_id}.csv"
+    relative = path.relative_to(root)
+    if path.is_symlink():
+        raise ValueError(f"file {relative} is a symbolic link; snapshot series files must be regular files "
+                         "(its target was not read)")
+    if not path.is_file():
+        raise ValueError(f"file {relative} is missing although MANIFEST.csv lists it")
+    return path
+
+
+def _fast_path_ok(data: bytes) -> bool:
+    if not data.startswith(_FAST_HEADERS) or not data.isascii():
+        return False
+    # characters str.splitlines() breaks on (the exact parser counts fields per such line), and the separator
+    return data.translate(None, _UNSAFE_DELETE) == b"" and data.count(b"\r") == data.count(b"\r\n")
+
+
+# every byte except the unsafe ones: translate(None, this) keeps only the unsafe bytes of a file
+_UNSAFE = b"\x0b\x0c\x1c\x1d\x1e\x1f"
+_UNSAFE_DELETE = bytes(b for b in range(256) if bytes([b]) not in _UNSAFE)
+
+
+def _read_verified(files: list[_VerifiedFile], vintage: dt.date) -> tuple[list[pl.DataFrame], dict[str, str]]:
+    """Parse verified files: one multi-file polars read for every well-formed file, with the checks of
+    ``parse_observations_csv`` vectorised; a file that fails any of them (or cannot take the fast path) is parsed
+    by ``parse_observations_csv`` itself, so its error message is exactly the one it always was."""
+    fast = [f for f in files if _fast_path_ok(f.data)]
+    slow = [f for f in files if not _fast_path_ok(f.data)] if len(fast) != len(files) else []
+    frames: list[pl.DataFrame] = []
+    if fast:
+        parsed, recheck = _parse_many(fast, vintage)
+        frames.append(parsed)
+        slow += recheck
+    failures: dict[str, str] = {}
+    for item in slow:
+        try:
+            frame = parse_observations_csv(item.series_id, item.data.decode("utf-8"), vintage)
+            if str(frame.height) != item.entry["rows"]:
+                raise ValueError(f"{frame.height} rows, MANIFEST.csv says {item.entry['rows']}")
+        except (ObservationParseError, ValueError) as err:
+            failures[item.series_id] = str(err).removeprefix(f"series {item.series_id}: ")
+            continue
+        frames.append(frame)
+    return frames, failures
+
+
+def _parse_many(files: list[_VerifiedFile], vintage: dt.date) -> tuple[pl.DataFrame, list[_VerifiedFile]]:
+    """One polars read of every file's lines; returns the rows of the files that pass every check, and the files
+    that do not (to be parsed one by one for their exact error)."""
+    try:
+        lines = pl.scan_csv([str(f.path) for f in files], has_header=True, separator=_LINE_FIELD_SEPARATOR,
+                            quote_char=None, infer_schema=False, new_columns=["line"],
+                            include_file_paths="file").collect()
+    except pl.exceptions.PolarsError:
+        return empty_delivery(), files
+    file_index = {str(f.path): i for i, f in enumerate(files)}
+    frame = lines.select(
+        pl.col("file").replace_strict(file_index, return_dtype=pl.UInt32).alias("file_no"),
+        pl.col("line"),
+    )
+    del lines
+    fields = pl.col("line").str.split_exact(",", 1)
+    date_text = fields.struct.field("field_0").str.strip_chars()
+    value_text = fields.struct.field("field_1")
+    parsed = frame.select(
+        "file_no",
+        pl.when(date_text.str.contains(r"^\d{4}-\d{2}-\d{2}$"))
+        .then(date_text.str.to_date("%Y-%m-%d", strict=False)).alias("date"),
+        pl.when(value_text.str.strip_chars().is_in(MISSING_MARKERS)).then(None)
+        .otherwise(value_text.str.strip_chars()).alias("value_text"),
+        (pl.col("line").is_null() | (pl.col("line").str.count_matches(",", literal=True) != 1)
+         | pl.col("line").str.contains("\r", literal=True)).alias("malformed"),
+    ).with_columns(pl.col("value_text").cast(pl.Float64, strict=False).alias("value"))
+    del frame
+    new_file = pl.col("file_no") != pl.col("file_no").shift(1)
+    bad_row = (pl.col("malformed") | pl.col("date").is_null()
+               | (pl.col("value_text").is_not_null() & pl.col("value").is_null())
+               | (~new_file.fill_null(True) & (pl.col("date") < pl.col("date").shift(1))))
+    counts = parsed.group_by("file_no").agg(pl.len().alias("rows"), bad_row.any().alias("bad"))
+    bad_files = set(counts.filter(pl.col("bad"))["file_no"].to_list())
+    rows_by_file = dict(counts.select("file_no", "rows").iter_rows())
+    for i, f in enumerate(files):
+        # the manifest's row count; a header-only file has no lines in the multi-file read
+        if i not in bad_files and str(rows_by_file.get(i, 0)) != f.entry["rows"]:
+            bad_files.add(i)
+    ids = pl.Series("series_id", [f.series_id for f in files], dtype=pl.String)
+    good = parsed.filter(~pl.col("file_no").is_in(list(bad_files))) if bad_files else parsed
+    del parsed
+    out = good.select("date", "value").with_columns(ids.gather(good["file_no"]).alias("series_id"))
+    del good
+    out = out.select(
+        "series_id", "date", "value",
+        pl.lit(vintage, pl.Date).alias("realtime_start"),
+        pl.lit(dt.date.fromisoformat(OPEN_END), pl.Date).alias("realtime_end"),
+    )
+    assert out.schema == pl.Schema(DELIVERY_SCHEMA)
+    return out, [files[i] for i in sorted(bad_files)]

@@ -6,7 +6,7 @@ import polars as pl
 
 from macro_pipeline.schemas import StagingObservations
 from macro_pipeline.schemas.staging import StagingValidation
-from macro_pipeline.transforms.validation import ValidationReport, validate, with_duplicate_check
+from macro_pipeline.transforms.validation import ValidationReport, validate_screened, with_duplicate_check
 
 LATEST_KEY = ("series_id", "date")
 
@@ -24,7 +24,7 @@ def stage_observations(latest: pl.DataFrame, series_catalog: pl.DataFrame, units
                               units)
               .join(units.select("unit_id", "plausible_min", "plausible_max"), on="unit_id", how="left")
               .sort(*key))
-    report = with_duplicate_check(validate(StagingValidation, joined), joined, key)
+    report = with_duplicate_check(validate_screened(StagingValidation, joined), joined, key)
     return joined.select(list(StagingObservations.to_schema().columns)), report
 
 

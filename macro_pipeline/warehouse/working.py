@@ -73,11 +73,16 @@ class Warehouse(dg.ConfigurableResource):
                            params=ids).pl()
 
     def read_latest(self, where: str = "", params: list | None = None) -> pl.DataFrame:
-        """The latest vintage of every observation (series_id, date, value, realtime_start), selected by DuckDB
-        through the same raw.observations_latest view analysts get: the whole history never enters memory."""
+        """The latest vintage of every observation (series_id, date, value, realtime_start), selected by DuckDB:
+        the whole history never enters memory.
+
+        These are the open rows (realtime_end = 9999-12-31): the merge keeps exactly one open row per (series_id,
+        date), its latest vintage, so this is what the raw.observations_latest view (a row_number() window over
+        the whole history) gives analysts, at a quarter of the cost at 25 M rows (tested to agree, bench P2)."""
         with self.connect() as con:
-            return con.sql(f"SELECT series_id, date, value, realtime_start FROM raw.observations_latest {where} "
-                           "ORDER BY series_id, date", params=params or None).pl()
+            return con.sql("SELECT series_id, date, value, realtime_start FROM (SELECT series_id, date, value, "
+                           "realtime_start FROM raw.observations WHERE realtime_end = DATE '9999-12-31') "
+                           f"{where} ORDER BY series_id, date", params=params or None).pl()
 
     def replace(self, name: str, frame: pl.DataFrame) -> int:
         """Replace a table's rows with ``frame`` (registry column order) in one transaction; returns row count.
