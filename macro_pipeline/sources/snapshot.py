@@ -58,9 +58,10 @@ def read_manifest(snapshot_dir: Path) -> dict[str, dict[str, str]]:
     return {r["series_id"]: r for r in rows}
 
 
-def series_stamp(sha256: str) -> str:
-    """The revision stamp of a snapshot series (stored in raw.fetch_log.source_last_updated)."""
-    return f"{STAMP_PREFIX}{sha256}"
+def series_stamp(sha256: str, rows: str) -> str:
+    """The revision stamp of a snapshot series (stored in raw.fetch_log.source_last_updated): the file's sha256
+    and the manifest's row count, everything the file's rows were verified against."""
+    return f"{STAMP_PREFIX}{sha256} rows:{rows}"
 
 
 @dataclass
@@ -75,8 +76,9 @@ class SnapshotSource(ObservationSource):
     """Reads ``series/ID.csv`` files of a FRED snapshot folder, verifying each against the manifest's sha256 and
     row count. Every row gets the snapshot's declared date as its vintage (realtime_start).
 
-    A series whose file has the sha256 its stored rows came from (``stored.source_last_updated``) is not read
-    again: its outcome is 'unchanged' and it is not delivered, so a re-run merges only the series that changed.
+    Every file is hashed on every fetch; a series whose file has the sha256 its stored rows came from
+    (``stored.source_last_updated``) is not parsed again: its outcome is 'unchanged' and it is not delivered, so a
+    re-run merges only the series that changed.
     """
 
     snapshot_dir: str
@@ -102,11 +104,6 @@ class SnapshotSource(ObservationSource):
             notes[series_id] = entry["notes"]
             try:
                 path = _series_path(root, series_id)
-                if stamps.get(series_id) == series_stamp(entry["sha256"]):
-                    # the manifest says the file is the one already stored; it is verified when it is read again
-                    outcomes[series_id] = SeriesOutcome(series_id, "unchanged", 0, entry["notes"],
-                                                        series_stamp(entry["sha256"]))
-                    continue
                 data = path.read_bytes()
                 digest = hashlib.sha256(data).hexdigest()
                 if digest != entry["sha256"]:
@@ -115,14 +112,20 @@ class SnapshotSource(ObservationSource):
             except (OSError, ValueError) as err:
                 failures[series_id] = str(err)
                 continue
+            stamp = series_stamp(digest, entry["rows"])
+            if stamps.get(series_id) == stamp:
+                # verified, and the very file the stored rows came from: parsing and merging it would add nothing
+                outcomes[series_id] = SeriesOutcome(series_id, "unchanged", 0, entry["notes"], stamp)
+                continue
             verified.append(_VerifiedFile(series_id, path, data, entry))
         frames, parse_failures = _read_verified(verified, vintage)
         failures.update(parse_failures)
         if failures:
             raise SourceError(failures)
         for item in verified:
+            stamp = series_stamp(item.entry["sha256"], item.entry["rows"])
             outcomes[item.series_id] = SeriesOutcome(item.series_id, "fetched", int(item.entry["rows"]),
-                                                     item.entry["notes"], series_stamp(item.entry["sha256"]))
+                                                     item.entry["notes"], stamp)
         observations = pl.concat(frames, rechunk=False) if frames else empty_delivery()
         ordered = [outcomes[s] for s in series_ids if s in outcomes]
         return Delivery(observations, ordered, f"fred_snapshot {vintage.isoformat()}", notes)
