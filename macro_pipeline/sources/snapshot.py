@@ -32,6 +32,7 @@ STAMP_PREFIX = "sha256:"
 # lone carriage return) goes through parse_observations_csv, whose errors the fast pass must reproduce exactly
 _FAST_HEADERS = (b"date,value\n", b"date,value\r\n")
 _LINE_FIELD_SEPARATOR = "\x1f"  # never in a fast-path file (checked), so each line is read as one field
+UNREADABLE_CSV = "the file is not a two-column CSV"
 
 
 class SnapshotError(RuntimeError):
@@ -167,8 +168,9 @@ def _read_verified(files: list[_VerifiedFile], vintage: dt.date) -> tuple[list[p
     """Parse verified files: one multi-file polars read for every well-formed file, with the checks of
     ``parse_observations_csv`` vectorised; a file that fails any of them (or cannot take the fast path) is parsed
     by ``parse_observations_csv`` itself, so its error message is exactly the one it always was."""
-    fast = [f for f in files if _fast_path_ok(f.data)]
-    slow = [f for f in files if not _fast_path_ok(f.data)] if len(fast) != len(files) else []
+    fast, slow = [], []
+    for f in files:
+        (fast if _fast_path_ok(f.data) else slow).append(f)
     frames: list[pl.DataFrame] = []
     if fast:
         parsed, recheck = _parse_many(fast, vintage)
@@ -182,6 +184,10 @@ def _read_verified(files: list[_VerifiedFile], vintage: dt.date) -> tuple[list[p
                 raise ValueError(f"{frame.height} rows, MANIFEST.csv says {item.entry['rows']}")
         except (ObservationParseError, ValueError) as err:
             failures[item.series_id] = str(err).removeprefix(f"series {item.series_id}: ")
+            continue
+        except pl.exceptions.PolarsError as err:
+            # a line break str.splitlines() sees but CSV does not (a vertical tab): polars refuses the file
+            failures[item.series_id] = f"{UNREADABLE_CSV}: {str(err).splitlines()[0]}"
             continue
         frames.append(frame)
     return frames, failures
@@ -202,9 +208,9 @@ def _parse_many(files: list[_VerifiedFile], vintage: dt.date) -> tuple[pl.DataFr
         pl.col("line"),
     )
     del lines
-    fields = pl.col("line").str.split_exact(",", 1)
-    date_text = fields.struct.field("field_0").str.strip_chars()
-    value_text = fields.struct.field("field_1")
+    comma = pl.col("line").str.find(",", literal=True)
+    date_text = pl.col("line").str.slice(0, comma).str.strip_chars()
+    value_text = pl.col("line").str.slice(comma + 1)
     parsed = frame.select(
         "file_no",
         pl.when(date_text.str.contains(r"^\d{4}-\d{2}-\d{2}$"))
