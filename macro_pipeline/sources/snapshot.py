@@ -31,7 +31,6 @@ STAMP_PREFIX = "sha256:"
 # lines; anything else (a byte order mark, a control character that str.splitlines() treats as a line break, a
 # lone carriage return) goes through parse_observations_csv, whose errors the fast pass must reproduce exactly
 _FAST_HEADERS = (b"date,value\n", b"date,value\r\n")
-_LINE_FIELD_SEPARATOR = "\x1f"  # never in a fast-path file (checked), so each line is read as one field
 UNREADABLE_CSV = "the file is not a two-column CSV"
 
 
@@ -152,28 +151,40 @@ def _series_path(root: Path, series_id: str) -> Path:
     return path
 
 
-def _fast_path_ok(data: bytes) -> bool:
-    if not data.startswith(_FAST_HEADERS) or not data.isascii():
-        return False
-    # characters str.splitlines() breaks on (the exact parser counts fields per such line), and the separator
-    return data.translate(None, _UNSAFE_DELETE) == b"" and data.count(b"\r") == data.count(b"\r\n")
-
-
 # every byte except the unsafe ones: translate(None, this) keeps only the unsafe bytes of a file
 _UNSAFE = b"\x0b\x0c\x1c\x1d\x1e\x1f"
 _UNSAFE_DELETE = bytes(b for b in range(256) if bytes([b]) not in _UNSAFE)
+
+
+def _fast_path_rows(data: bytes) -> int | None:
+    """The number of data lines of a file the multi-file read can take, or None: it must start with exactly the
+    header, hold only ASCII without the characters str.splitlines() breaks on (the exact parser counts fields per
+    such line) or lone carriage returns, and have one comma per line (a line without one would read as a missing
+    value; a line with two makes the multi-file read fail, and every file is then parsed one by one)."""
+    if not data.startswith(_FAST_HEADERS) or not data.isascii():
+        return None
+    if data.translate(None, _UNSAFE_DELETE) or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
+        return None
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    return lines - 1 if data.count(b",") == lines else None
 
 
 def _read_verified(files: list[_VerifiedFile], vintage: dt.date) -> tuple[list[pl.DataFrame], dict[str, str]]:
     """Parse verified files: one multi-file polars read for every well-formed file, with the checks of
     ``parse_observations_csv`` vectorised; a file that fails any of them (or cannot take the fast path) is parsed
     by ``parse_observations_csv`` itself, so its error message is exactly the one it always was."""
-    fast, slow = [], []
+    fast, slow, fast_rows = [], [], []
     for f in files:
-        (fast if _fast_path_ok(f.data) else slow).append(f)
+        rows = _fast_path_rows(f.data)
+        # a manifest row count that does not match goes to the exact parser, which words the error
+        if rows is None or str(rows) != f.entry["rows"]:
+            slow.append(f)
+        else:
+            fast.append(f)
+            fast_rows.append(rows)
     frames: list[pl.DataFrame] = []
     if fast:
-        parsed, recheck = _parse_many(fast, vintage)
+        parsed, recheck = _parse_many(fast, fast_rows, vintage)
         frames.append(parsed)
         slow += recheck
     failures: dict[str, str] = {}
@@ -193,54 +204,43 @@ def _read_verified(files: list[_VerifiedFile], vintage: dt.date) -> tuple[list[p
     return frames, failures
 
 
-def _parse_many(files: list[_VerifiedFile], vintage: dt.date) -> tuple[pl.DataFrame, list[_VerifiedFile]]:
-    """One polars read of every file's lines; returns the rows of the files that pass every check, and the files
-    that do not (to be parsed one by one for their exact error)."""
+def _parse_many(files: list[_VerifiedFile], rows: list[int],
+                vintage: dt.date) -> tuple[pl.DataFrame, list[_VerifiedFile]]:
+    """One polars read of every file (two text columns); returns the rows of the files that pass every check of
+    ``parse_observations_csv``, and the files that do not (to be parsed one by one for their exact error)."""
+    import numpy as np
+
     try:
-        lines = pl.scan_csv([str(f.path) for f in files], has_header=True, separator=_LINE_FIELD_SEPARATOR,
-                            quote_char=None, infer_schema=False, new_columns=["line"],
-                            include_file_paths="file").collect()
+        text = pl.scan_csv([str(f.path) for f in files], has_header=True, quote_char=None,
+                           schema={"date": pl.String, "value": pl.String}).collect()
     except pl.exceptions.PolarsError:
         return empty_delivery(), files
-    file_index = {str(f.path): i for i, f in enumerate(files)}
-    frame = lines.select(
-        pl.col("file").replace_strict(file_index, return_dtype=pl.UInt32).alias("file_no"),
-        pl.col("line"),
+    if text.height != sum(rows):
+        return empty_delivery(), files
+    file_no = pl.Series("file_no", np.repeat(np.arange(len(files), dtype=np.uint32), rows))
+    # no stripping: a padded date fails the pattern and a padded number may fail the cast, and such a file is
+    # parsed by parse_observations_csv, which strips
+    missing = pl.col("value").is_null() | pl.col("value").is_in(MISSING_MARKERS)
+    parsed = text.select(
+        file_no,
+        pl.when(pl.col("date").str.contains(r"^\d{4}-\d{2}-\d{2}$"))
+        .then(pl.col("date").str.to_date("%Y-%m-%d", strict=False)).alias("date"),
+        pl.when(missing).then(None).otherwise(pl.col("value").cast(pl.Float64, strict=False)).alias("value"),
+        (~missing & pl.col("value").cast(pl.Float64, strict=False).is_null()).alias("bad_value"),
     )
-    del lines
-    comma = pl.col("line").str.find(",", literal=True)
-    date_text = pl.col("line").str.slice(0, comma).str.strip_chars()
-    value_text = pl.col("line").str.slice(comma + 1)
-    parsed = frame.select(
-        "file_no",
-        pl.when(date_text.str.contains(r"^\d{4}-\d{2}-\d{2}$"))
-        .then(date_text.str.to_date("%Y-%m-%d", strict=False)).alias("date"),
-        pl.when(value_text.str.strip_chars().is_in(MISSING_MARKERS)).then(None)
-        .otherwise(value_text.str.strip_chars()).alias("value_text"),
-        (pl.col("line").is_null() | (pl.col("line").str.count_matches(",", literal=True) != 1)
-         | pl.col("line").str.contains("\r", literal=True)).alias("malformed"),
-    ).with_columns(pl.col("value_text").cast(pl.Float64, strict=False).alias("value"))
-    del frame
-    new_file = pl.col("file_no") != pl.col("file_no").shift(1)
-    bad_row = (pl.col("malformed") | pl.col("date").is_null()
-               | (pl.col("value_text").is_not_null() & pl.col("value").is_null())
-               | (~new_file.fill_null(True) & (pl.col("date") < pl.col("date").shift(1))))
-    counts = parsed.group_by("file_no").agg(pl.len().alias("rows"), bad_row.any().alias("bad"))
-    bad_files = set(counts.filter(pl.col("bad"))["file_no"].to_list())
-    rows_by_file = dict(counts.select("file_no", "rows").iter_rows())
-    for i, f in enumerate(files):
-        # the manifest's row count; a header-only file has no lines in the multi-file read
-        if i not in bad_files and str(rows_by_file.get(i, 0)) != f.entry["rows"]:
-            bad_files.add(i)
+    del text
+    same_file = pl.col("file_no") == pl.col("file_no").shift(1)
+    bad_row = (pl.col("date").is_null() | pl.col("bad_value")
+               | (same_file & (pl.col("date") < pl.col("date").shift(1))).fill_null(False))
+    bad_files = set(parsed.filter(bad_row)["file_no"].unique().to_list())
     ids = pl.Series("series_id", [f.series_id for f in files], dtype=pl.String)
-    good = parsed.filter(~pl.col("file_no").is_in(list(bad_files))) if bad_files else parsed
+    good = parsed.filter(~pl.col("file_no").is_in(sorted(bad_files))) if bad_files else parsed
     del parsed
-    out = good.select("date", "value").with_columns(ids.gather(good["file_no"]).alias("series_id"))
-    del good
-    out = out.select(
-        "series_id", "date", "value",
+    out = good.select(
+        ids.gather(good["file_no"]).alias("series_id"), "date", "value",
         pl.lit(vintage, pl.Date).alias("realtime_start"),
         pl.lit(dt.date.fromisoformat(OPEN_END), pl.Date).alias("realtime_end"),
     )
+    del good
     assert out.schema == pl.Schema(DELIVERY_SCHEMA)
     return out, [files[i] for i in sorted(bad_files)]

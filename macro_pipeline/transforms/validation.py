@@ -117,6 +117,18 @@ def _check_passes(check, data: pl.LazyFrame, key: str | None) -> pl.LazyFrame:
     return output.select(result.all())
 
 
+def sorted_by(frame: pl.DataFrame, key: tuple[str, ...] | list[str]) -> pl.DataFrame:
+    """``frame`` sorted by ``key``; a frame already in that order (as DuckDB and the sources give it) is returned
+    as it is after one pass that checks the order, instead of a sort (~3 s at 25 M rows)."""
+    in_order = pl.lit(True)
+    for k in reversed(list(key)):
+        in_order = (pl.col(k) > pl.col(k).shift(1)) | ((pl.col(k) == pl.col(k).shift(1)) & in_order)
+    first_row = pl.int_range(pl.len()) == 0
+    if frame.height < 2 or frame.select((in_order.fill_null(False) | first_row).all()).item():
+        return frame
+    return frame.sort(*key)
+
+
 def with_duplicate_check(report: ValidationReport, sorted_frame: pl.DataFrame,
                          key: tuple[str, ...]) -> ValidationReport:
     """Add to ``report`` the rows whose ``key`` repeats, on a frame already sorted by ``key``.

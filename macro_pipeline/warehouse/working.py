@@ -79,10 +79,15 @@ class Warehouse(dg.ConfigurableResource):
         These are the open rows (realtime_end = 9999-12-31): the merge keeps exactly one open row per (series_id,
         date), its latest vintage, so this is what the raw.observations_latest view (a row_number() window over
         the whole history) gives analysts, at a quarter of the cost at 25 M rows (tested to agree, bench P2)."""
+        from macro_pipeline.transforms.validation import sorted_by
+
         with self.connect() as con:
-            return con.sql("SELECT series_id, date, value, realtime_start FROM (SELECT series_id, date, value, "
-                           "realtime_start FROM raw.observations WHERE realtime_end = DATE '9999-12-31') "
-                           f"{where} ORDER BY series_id, date", params=params or None).pl()
+            # no ORDER BY: a filtered scan keeps the insertion order, which is key order for a store the sources
+            # filled (then sorted_by only checks it: 3 s instead of 8.5 s at 25 M rows)
+            latest = con.sql("SELECT series_id, date, value, realtime_start FROM (SELECT series_id, date, value, "
+                             "realtime_start FROM raw.observations WHERE realtime_end = DATE '9999-12-31') "
+                             f"{where}", params=params or None).pl()
+        return sorted_by(latest, ("series_id", "date"))
 
     def replace(self, name: str, frame: pl.DataFrame) -> int:
         """Replace a table's rows with ``frame`` (registry column order) in one transaction; returns row count.

@@ -364,3 +364,22 @@ def test_the_first_load_stores_what_the_general_merge_stores(tmp_path):
     assert results[0] == results[1]
     assert results[0].inserted == 6 and results[0].inserted_by_series == {"GDP": 3, "UNRATE": 3}
     assert stores[0] == stores[1]
+
+
+# ---------------------------------------------------------------------------------------------- sorting only if needed
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.none(), st.sampled_from(["A", "B", "C"])),
+                          st.one_of(st.none(), st.integers(0, 5)), st.integers(0, 2)), max_size=30),
+       st.booleans())
+def test_property_sorted_by_orders_like_a_sort(rows, presort):
+    from macro_pipeline.transforms.validation import sorted_by
+
+    frame = pl.DataFrame(rows, schema={"s": pl.String, "d": pl.Int64, "v": pl.Int64}, orient="row")
+    if presort:
+        frame = frame.sort("s", "d", "v")
+    got = sorted_by(frame, ("s", "d"))
+    # the same order of keys as a sort (rows with equal keys may stay in their order)
+    assert got.select("s", "d").equals(frame.sort("s", "d").select("s", "d"))
+    assert sorted(got.rows(), key=repr) == sorted(frame.rows(), key=repr)
