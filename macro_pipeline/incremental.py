@@ -85,6 +85,21 @@ def fingerprint(inputs: RunInputs) -> str | None:
     return digest.hexdigest()
 
 
+def code_fingerprint() -> str:
+    """A hash of the pipeline's code, SQL and packaged catalog, and the library versions."""
+    digest = hashlib.sha256()
+    for name in _LIBRARIES:
+        try:
+            digest.update(f"lib:{name}={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"lib:{name}=".encode())
+    for root, label in ((_PACKAGE_DIR, "code"), (settings.SQL_DIR, "sql")):
+        for path in _files(Path(root)):
+            data = path.read_bytes()
+            digest.update(f"{label}:{path.relative_to(root)}:{len(data)}".encode() + data)
+    return digest.hexdigest()
+
+
 def _files(root: Path) -> list[Path]:
     if not root.is_dir():
         return []

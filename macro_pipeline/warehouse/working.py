@@ -146,6 +146,22 @@ class Warehouse(dg.ConfigurableResource):
             return con.sql(f"SELECT * FROM {qualified(name)}").pl()
 
 
+    def replace_series(self, name: str, frame: pl.DataFrame, series_ids: list[str]) -> int:
+        """Replace the rows of the given series in a table with ``frame`` in one transaction (ids bound)."""
+        spec = table(name)
+        frame = frame.select(spec.column_names())
+        ids = [validate_series_id(s) for s in series_ids]
+        with self.connect() as con:
+            con.begin()
+            con.register("incoming", frame)
+            if ids:
+                con.execute(f"DELETE FROM {qualified(name)} WHERE series_id IN ({', '.join('?' * len(ids))})", ids)
+            con.execute(f"INSERT INTO {qualified(name)} SELECT * FROM incoming")
+            con.unregister("incoming")
+            con.commit()
+        return frame.height
+
+
 def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create missing registry tables; migrate history tables; rebuild (empty) a derived table whose stored
     columns no longer match its model, so reading it never fails on a data folder an older version built."""
