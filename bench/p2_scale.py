@@ -120,11 +120,10 @@ def real_path(snapshot: Path, work: Path, steps: dict, sampler: RssSampler | Non
         info[f"stored{label}"] = stored
         del delivery
         gc.collect()
-        staged, report = timed("staging" + stage_suffix, f"stage_latest{label}", stage_latest, facts, warehouse)
+        summary, report = timed("staging" + stage_suffix, f"stage_latest{label}", stage_latest, facts, warehouse)
         if not report.ok:
             raise RuntimeError(f"synthetic staging failed validation: {report.summary(5)}")
-        info[f"staged{label}"] = staged.height
-        del staged
+        info[f"staged{label}"] = summary.rows
         gc.collect()
 
     ingest_and_stage("")
