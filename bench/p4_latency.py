@@ -114,8 +114,9 @@ class PublishLoop:
 
     def run_once(self) -> dict:
         started = time.time()
-        proc = subprocess.run([str(BIN / "macro-pipeline"), "run"], cwd=REPO, env=self.env, capture_output=True,
-                              text=True, timeout=600)
+        # --force: the same inputs again would otherwise be "up to date" and publish nothing
+        proc = subprocess.run([str(BIN / "macro-pipeline"), "run", "--force"], cwd=REPO, env=self.env,
+                              capture_output=True, text=True, timeout=600)
         record = {"started_wall": started, "ended_wall": time.time(), "returncode": proc.returncode,
                   "stderr_tail": proc.stderr[-1500:] if proc.returncode else ""}
         self.runs.append(record)
