@@ -204,17 +204,26 @@ def _read_verified(files: list[_VerifiedFile], vintage: dt.date) -> tuple[list[p
     return frames, failures
 
 
+def _body(data: bytes) -> bytes:
+    """A fast-path file's lines after the header, ending with a line break."""
+    body = data[data.index(b"\n") + 1:]
+    return body if not body or body.endswith(b"\n") else body + b"\n"
+
+
 def _parse_many(files: list[_VerifiedFile], rows: list[int],
                 vintage: dt.date) -> tuple[pl.DataFrame, list[_VerifiedFile]]:
-    """One polars read of every file (two text columns); returns the rows of the files that pass every check of
+    """One polars read of every file's verified bytes (two text columns); returns the rows of the files that pass every check of
     ``parse_observations_csv``, and the files that do not (to be parsed one by one for their exact error)."""
     import numpy as np
 
+    # the bytes that were hashed, not the files again: what is parsed is what was verified
+    body = b"".join(_body(f.data) for f in files)
     try:
-        text = pl.scan_csv([str(f.path) for f in files], has_header=True, quote_char=None,
-                           schema={"date": pl.String, "value": pl.String}).collect()
+        text = pl.read_csv(io.BytesIO(body), has_header=False, quote_char=None, new_columns=["date", "value"],
+                           schema={"date": pl.String, "value": pl.String})
     except pl.exceptions.PolarsError:
         return empty_delivery(), files
+    del body
     if text.height != sum(rows):
         return empty_delivery(), files
     file_no = pl.Series("file_no", np.repeat(np.arange(len(files), dtype=np.uint32), rows))
