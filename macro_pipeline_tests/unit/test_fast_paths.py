@@ -234,7 +234,7 @@ V = VINTAGE
 STAGING_CASES = {
     "clean": [("UNRATE", dt.date(2026, 1, 1), 4.1, V), ("WALCL", dt.date(2026, 1, 7), 6573602.0, V)],
     "out of range": [("UNRATE", dt.date(2026, 3, 1), 430.0, V)],
-    "below minimum and a step": [("WALCL", dt.date(2026, 1, 7), 6573602.0, V), ("WALCL", dt.date(2026, 1, 14), -1.0, V)],
+    "below minimum and a step": [("WALCL", dt.date(2026, 1, 14), -1.0, V)],  # after the clean 2026-01-07
     "mid-month": [("CPIAUCSL", dt.date(2026, 1, 15), 320.0, V)],
     "tuesday for wednesday": [("WALCL", dt.date(2026, 1, 6), 6573602.0, V)],
     "saturday for weekday": [("DGS10", dt.date(2026, 1, 3), 4.2, V)],
