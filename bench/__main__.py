@@ -33,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="P2's catalog sizes, e.g. 100,1000 (default: 100,1000,10000; --quick: 100,1000)")
     parser.add_argument("--p2-repeats", type=int, default=0,
                         help="P2's repetitions per size and implementation (default 3; --quick: 1)")
+    parser.add_argument("--p2-repeats-10k", type=int, default=0,
+                        help="P2's repetitions at 10,000 series and more (default: as --p2-repeats)")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR / "latest.json",
                         help="where to write the JSON results (default: %(default)s)")
     args = parser.parse_args(argv)
@@ -59,9 +61,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"be slower than on an idle machine")
         t0 = time.perf_counter()
         try:
-            if key == "P2" and (args.p2_sizes or args.p2_repeats):
+            if key == "P2" and (args.p2_sizes or args.p2_repeats or args.p2_repeats_10k):
                 sizes = tuple(int(x) for x in args.p2_sizes.split(",") if x.strip()) or None
-                rows, detail = p2_scale.measure(args.quick, sizes, args.p2_repeats or None)
+                rows, detail = p2_scale.measure(args.quick, sizes, args.p2_repeats or None,
+                                                args.p2_repeats_10k or None)
             else:
                 rows, detail = measure(args.quick)
             error = None

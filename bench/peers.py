@@ -154,9 +154,13 @@ def polars_peer(root: Path, series: "pl.DataFrame", units: "pl.DataFrame", work:
     steps["raw"] = time.perf_counter() - t
 
     t = time.perf_counter()
+    scales = units.lazy().select("unit_id", "base_unit_id", pl.col("scale").alias("_scale"))
+    base_scales = units.lazy().select(pl.col("unit_id").alias("base_unit_id"), pl.col("scale").alias("_base"))
     staged = (pl.scan_parquet(work / "raw_observations.parquet").filter(pl.col("realtime_end") == OPEN_END)
               .join(series.lazy().select("series_id", "unit_id", "date_rule"), on="series_id", how="left")
-              .select("series_id", "date", "value", "unit_id", "date_rule", "realtime_start"))
+              .join(scales, on="unit_id", how="left").join(base_scales, on="base_unit_id", how="left")
+              .select("series_id", "date", "value", "unit_id", "date_rule", "realtime_start",
+                      (pl.col("value") * pl.col("_scale") / pl.col("_base")).alias("base_value"), "base_unit_id"))
     staged.sink_parquet(work / "staging_observations.parquet")
     steps["staging"] = time.perf_counter() - t
 
@@ -167,12 +171,10 @@ def polars_peer(root: Path, series: "pl.DataFrame", units: "pl.DataFrame", work:
 
 
 def _mart(pl, staging_lazy, ids: list[str], work: Path, net_liquidity) -> int:
-    from macro_pipeline.catalog import load_catalog
+    from bench.p2_scale import mart_input
 
-    inputs = dict(zip(ids[:3], MART_INPUTS, strict=False))
-    staging = (staging_lazy.filter(pl.col("series_id").is_in(list(inputs))).collect()
-               .with_columns(pl.col("series_id").replace_strict(inputs)))
-    mart = net_liquidity(staging, load_catalog().series)
+    staging = staging_lazy.filter(pl.col("series_id").is_in(ids[:3])).collect()
+    mart = net_liquidity(staging=mart_input(staging.select("series_id", "date", "value", "realtime_start")))
     mart.write_parquet(work / "net_liquidity.parquet")
     return mart.height
 
@@ -265,16 +267,20 @@ def duckdb_peer(root: Path, series: "pl.DataFrame", units: "pl.DataFrame", work:
     steps["raw"] = time.perf_counter() - t
 
     t = time.perf_counter()
+    con.register("unit_scales", units.select("unit_id", "base_unit_id", "scale"))
     con.execute("""CREATE TABLE staging_observations AS
-                   SELECT o.series_id, o.date, o.value, s.unit_id, s.date_rule, o.realtime_start
+                   SELECT o.series_id, o.date, o.value, s.unit_id, s.date_rule, o.realtime_start,
+                          o.value * u.scale / b.scale AS base_value, u.base_unit_id
                    FROM raw_observations AS o JOIN catalog_series AS s USING (series_id)
+                   LEFT JOIN unit_scales AS u ON u.unit_id = s.unit_id
+                   LEFT JOIN unit_scales AS b ON b.unit_id = u.base_unit_id
                    WHERE o.realtime_end = DATE '9999-12-31'""")
     steps["staging"] = time.perf_counter() - t
 
     t = time.perf_counter()
     inputs = ids[:3]
-    staging = con.sql("SELECT series_id, date, value FROM staging_observations WHERE series_id IN (?, ?, ?)",
-                      params=inputs).pl()
+    staging = con.sql("SELECT series_id, date, value, realtime_start FROM staging_observations "
+                      "WHERE series_id IN (?, ?, ?)", params=inputs).pl()
     con.close()
     _mart(pl, staging.lazy(), ids, work, net_liquidity)
     steps["mart"] = time.perf_counter() - t
