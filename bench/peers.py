@@ -24,6 +24,10 @@ import hashlib
 import io
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import polars as pl
 
 SERIES_ID_PATTERN = r"^[A-Z0-9][A-Z0-9_]{0,39}$"
 OPEN_END = dt.date(9999, 12, 31)
@@ -91,7 +95,7 @@ def _staging_rules(pl):
     }
 
 
-def polars_peer(root: Path, series: "pl.DataFrame", units: "pl.DataFrame", work: Path) -> dict:  # noqa: F821
+def polars_peer(root: Path, series: pl.DataFrame, units: pl.DataFrame, work: Path) -> dict:
     import polars as pl
 
     from macro_pipeline.transforms.liquidity import net_liquidity
@@ -179,7 +183,7 @@ def _mart(pl, staging_lazy, ids: list[str], work: Path, net_liquidity) -> int:
     return mart.height
 
 
-def duckdb_peer(root: Path, series: "pl.DataFrame", units: "pl.DataFrame", work: Path) -> dict:  # noqa: F821
+def duckdb_peer(root: Path, series: pl.DataFrame, units: pl.DataFrame, work: Path) -> dict:
     import duckdb
     import polars as pl
 

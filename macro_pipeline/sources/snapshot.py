@@ -212,8 +212,8 @@ def _body(data: bytes) -> bytes:
 
 def _parse_many(files: list[_VerifiedFile], rows: list[int],
                 vintage: dt.date) -> tuple[pl.DataFrame, list[_VerifiedFile]]:
-    """One polars read of every file's verified bytes (two text columns); returns the rows of the files that pass every check of
-    ``parse_observations_csv``, and the files that do not (to be parsed one by one for their exact error)."""
+    """One polars read of every file's verified bytes (two text columns); returns the rows of the files that pass
+    every check of ``parse_observations_csv``, and the files that do not (parsed one by one for their exact error)."""
     import numpy as np
 
     # the bytes that were hashed, not the files again: what is parsed is what was verified

@@ -224,9 +224,11 @@ def staging_frame(rows: list[tuple]) -> pl.DataFrame:
     catalog = load_catalog()
     frame = pl.DataFrame(rows, schema={"series_id": pl.String, "date": pl.Date, "value": pl.Float64,
                                        "realtime_start": pl.Date}, orient="row")
-    return (frame.join(catalog.series.select("series_id", "unit_id", "date_rule", "max_step_ratio"),
-                       on="series_id", how="left")
-            .join(catalog.units.select("unit_id", "plausible_min", "plausible_max"), on="unit_id", how="left")
+    from macro_pipeline.transforms.staging import with_base_units
+
+    joined = with_base_units(frame.join(catalog.series.select("series_id", "unit_id", "date_rule", "max_step_ratio"),
+                                        on="series_id", how="left"), catalog.units)
+    return (joined.join(catalog.units.select("unit_id", "plausible_min", "plausible_max"), on="unit_id", how="left")
             .sort("series_id", "date", "realtime_start"))
 
 
