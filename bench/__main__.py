@@ -29,6 +29,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="smaller sizes for a smoke run (P2 at 100 and 1,000 series, one repetition, "
                              "P3 without the rate limit)")
     parser.add_argument("--only", default="", help="comma-separated measures to run, e.g. P1,P4 (default: all)")
+    parser.add_argument("--p2-sizes", default="",
+                        help="P2's catalog sizes, e.g. 100,1000 (default: 100,1000,10000; --quick: 100,1000)")
+    parser.add_argument("--p2-repeats", type=int, default=0,
+                        help="P2's repetitions per size and implementation (default 3; --quick: 1)")
+    parser.add_argument("--p2-repeats-10k", type=int, default=0,
+                        help="P2's repetitions at 10,000 series and more (default: as --p2-repeats)")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR / "latest.json",
                         help="where to write the JSON results (default: %(default)s)")
     args = parser.parse_args(argv)
@@ -55,7 +61,12 @@ def main(argv: list[str] | None = None) -> int:
                 f"be slower than on an idle machine")
         t0 = time.perf_counter()
         try:
-            rows, detail = measure(args.quick)
+            if key == "P2" and (args.p2_sizes or args.p2_repeats or args.p2_repeats_10k):
+                sizes = tuple(int(x) for x in args.p2_sizes.split(",") if x.strip()) or None
+                rows, detail = p2_scale.measure(args.quick, sizes, args.p2_repeats or None,
+                                                args.p2_repeats_10k or None)
+            else:
+                rows, detail = measure(args.quick)
             error = None
         except Exception as err:  # noqa: BLE001 - one broken measure must not hide the others
             failed = True

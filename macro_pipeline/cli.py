@@ -64,9 +64,24 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     run_parser = sub.add_parser("run", help="build every asset from the configured source and publish the file")
     run_parser.add_argument("--job", default=BUILD_WAREHOUSE_JOB_NAME, help="job to run (default: %(default)s)")
+    run_parser.add_argument("--force", action="store_true",
+                            help="build even when nothing changed since the last publish")
     args = parser.parse_args(argv)
     if args.command == "run":
-        return run(args.job)
+        # incremental (issue 15): a build whose inputs are those of the last publish would rebuild the same file
+        if args.job != BUILD_WAREHOUSE_JOB_NAME:
+            return run(args.job)
+        from macro_pipeline import incremental
+
+        inputs = incremental.RunInputs.from_settings()
+        state = incremental.check(inputs)
+        if state.up_to_date and not args.force:
+            print(f"macro_pipeline: up to date: {state.reason}; nothing to do (--force builds anyway)")
+            return 0
+        code = run(args.job)
+        if code == 0:
+            incremental.record_published(inputs, state.fingerprint)
+        return code
     return 2
 
 

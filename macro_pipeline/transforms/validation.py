@@ -6,6 +6,10 @@ from dataclasses import dataclass
 
 import pandera.polars as pa
 import polars as pl
+from pandera.api.polars.types import PolarsData
+from pandera.backends.polars import builtin_checks as _builtin_checks  # noqa: F401 - registers str_matches & co. for polars
+from pandera.backends.polars.checks import PolarsCheckBackend
+from pandera.constants import CHECK_OUTPUT_KEY
 
 # columns that identify a row in a failure report, in the order they are shown
 _KEY_COLUMNS = ("series_id", "indicator_id", "date", "week_date", "realtime_start", "value")
@@ -65,6 +69,66 @@ def validate_schema(schema: pa.DataFrameSchema, frame: pl.DataFrame, name: str |
             .alias("column"))
         return ValidationReport(name, _failure_rows(frame, cases, key))
     return ValidationReport(name, _empty_failures(frame, key))
+
+
+def validate_screened(model: type[pa.DataFrameModel], frame: pl.DataFrame) -> ValidationReport:
+    """``validate``, for large frames: every rule of ``model`` is first evaluated in one vectorised pass that
+    only answers "does every row pass?"; pandera runs (and builds its failure report) only when something fails.
+    So the report is pandera's own whenever there is one, and a passing frame costs one parallel pass instead of
+    a collect and a failure-case frame per rule. Column checks on a string column (the series-id pattern) run on
+    its distinct values. Models the screen cannot evaluate exactly (coercion, uniqueness, grouped or element-wise
+    checks) always go through pandera.
+    """
+    if _screen_passes(model, frame):
+        return ValidationReport(model.__name__, _empty_failures(frame))
+    return validate(model, frame)
+
+
+def _screen_passes(model: type[pa.DataFrameModel], frame: pl.DataFrame) -> bool:
+    schema = model.to_schema()
+    columns = schema.columns
+    if (schema.coerce or schema.unique or any(c.coerce or c.unique or c.regex for c in columns.values())
+            or any(check.groupby is not None or check.element_wise
+                   for check in [*schema.checks, *(k for c in columns.values() for k in c.checks)])):
+        return False
+    try:
+        # columns present, dtypes, strictness: pandera itself, on no rows
+        model.validate(frame.head(0), lazy=True)
+    except pa.errors.SchemaErrors:
+        return False
+    # pandera checked above that every required column is there; an optional one the frame lacks has no rows to check
+    columns = {name: column for name, column in columns.items() if name in frame.columns}
+    lazy = frame.lazy()
+    outcomes = [lazy.select(pl.all_horizontal(
+        [pl.lit(True), *(pl.col(name).is_not_null().all() for name, c in columns.items() if not c.nullable)]))]
+    for name, column in columns.items():
+        # an element-wise column rule gives the same verdict on each distinct value as on every row holding it
+        target = lazy.select(pl.col(name).unique()) if frame.schema[name] == pl.String else lazy.select(name)
+        outcomes += [_check_passes(check, target, name) for check in column.checks]
+    outcomes += [_check_passes(check, lazy, None) for check in schema.checks]
+    return all(result.item() is not False for result in pl.collect_all(outcomes))
+
+
+def _check_passes(check, data: pl.LazyFrame, key: str | None) -> pl.LazyFrame:
+    """One row, one boolean: whether pandera would find no failure case for ``check`` (same null handling)."""
+    output = PolarsCheckBackend(check).apply(PolarsData(data, key or "*"))
+    if isinstance(output, bool):
+        return pl.LazyFrame({CHECK_OUTPUT_KEY: [output]})
+    result = pl.col(CHECK_OUTPUT_KEY)
+    result = (result | result.is_null()) if check.ignore_na else result.fill_null(False)
+    return output.select(result.all())
+
+
+def sorted_by(frame: pl.DataFrame, key: tuple[str, ...] | list[str]) -> pl.DataFrame:
+    """``frame`` sorted by ``key``; a frame already in that order (as DuckDB and the sources give it) is returned
+    as it is after one pass that checks the order, instead of a sort (~3 s at 25 M rows)."""
+    in_order = pl.lit(True)
+    for k in reversed(list(key)):
+        in_order = (pl.col(k) > pl.col(k).shift(1)) | ((pl.col(k) == pl.col(k).shift(1)) & in_order)
+    first_row = pl.int_range(pl.len()) == 0
+    if frame.height < 2 or frame.select((in_order.fill_null(False) | first_row).all()).item():
+        return frame
+    return frame.sort(*key)
 
 
 def with_duplicate_check(report: ValidationReport, sorted_frame: pl.DataFrame,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 import duckdb
@@ -31,6 +32,8 @@ def merge_delivery(con: duckdb.DuckDBPyConnection, delivery: pl.DataFrame, sourc
     con.begin()
     try:
         con.register("delivery", delivery)
+        if _is_first_load(con, delivery):
+            return _first_load(con, delivery, source, loaded_at)
         conflicts = con.sql(load_sql("pipeline/merge_conflicts")).pl()
         if not conflicts.is_empty():
             rows = "; ".join(f"{r['series_id']} {r['date']} vintage {r['realtime_start']}: stored "
@@ -62,6 +65,79 @@ def merge_delivery(con: duckdb.DuckDBPyConnection, delivery: pl.DataFrame, sourc
     return MergeResult(inserted=inserted, superseded=superseded, inserted_by_series=by_series)
 
 
+def _is_first_load(con: duckdb.DuckDBPyConnection, delivery: pl.DataFrame) -> bool:
+    """Nothing stored yet and one vintage delivered: every delivered row is new and open (a checked delivery is
+    unique per (series_id, date, realtime_start), so per (series_id, date) too), with nothing to compare."""
+    if delivery.is_empty() or delivery["realtime_start"].n_unique() != 1:
+        return False
+    return not con.execute("SELECT EXISTS (SELECT 1 FROM raw.observations)").fetchall()[0][0]
+
+
+def _first_load(con: duckdb.DuckDBPyConnection, delivery: pl.DataFrame, source: str,
+                loaded_at: dt.datetime) -> MergeResult:
+    """The merge into an empty store: one INSERT, no temporary table, no anti-join (8 s less at 25 M rows). Runs
+    inside merge_delivery's transaction, which rolls it back on any error."""
+    con.execute("INSERT INTO raw.observations (series_id, date, value, realtime_start, realtime_end, source, "
+                "loaded_at, vintage_completeness) SELECT series_id, date, value, realtime_start, realtime_end, $1, $2, "
+                "vintage_completeness FROM delivery", [source, loaded_at])
+    con.unregister("delivery")
+    con.commit()
+    by_series = dict(delivery.group_by("series_id").len().sort("series_id").iter_rows())
+    return MergeResult(inserted=delivery.height, superseded=0, inserted_by_series=by_series)
+
+
 def stored_summary(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Per stored series: latest vintage date, row count and the source's last revision stamp."""
     return con.sql(load_sql("pipeline/stored_summary")).pl()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# incremental staging: what staging.observations was last validated against
+
+
+_STAGING_STATE = "staging.incremental_state"  # working database only (not in the published registry)
+
+
+def rules_fingerprint(facts) -> str:
+    """A hash of what a staged row is validated against: the catalog's series and units and the code."""
+    from macro_pipeline.incremental import code_fingerprint
+
+    digest = hashlib.sha256(code_fingerprint().encode())
+    for frame in (facts.series, facts.units):
+        digest.update(frame.write_json().encode())
+    return digest.hexdigest()
+
+
+def _ensure_staging_state(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE SCHEMA IF NOT EXISTS staging")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {_STAGING_STATE} (rules VARCHAR, raw_rows BIGINT, "
+                "raw_loaded_at TIMESTAMP, staged_at TIMESTAMP)")
+
+
+def series_changed_since_staging(con: duckdb.DuckDBPyConnection, rules: str) -> list[str] | None:
+    """The series that gained raw rows since the last successful staging under the same ``rules``, or None when
+    everything must be staged again (no record, other rules, or a store that lost rows)."""
+    _ensure_staging_state(con)
+    state = con.execute(f"SELECT rules, raw_rows, raw_loaded_at FROM {_STAGING_STATE}").fetchall()
+    if len(state) != 1:
+        return None
+    last_rules, last_rows, last_loaded = state[0]
+    rows, = con.execute("SELECT count(*) FROM raw.observations").fetchall()[0]
+    if last_rules != rules or last_loaded is None or rows < last_rows:
+        return None
+    later = con.execute("SELECT series_id, count(*) FROM raw.observations WHERE loaded_at > ? GROUP BY series_id "
+                        "ORDER BY series_id", [last_loaded]).fetchall()
+    # every row added since has a later loaded_at, unless the clock went back: then restage everything
+    if sum(n for _, n in later) != rows - last_rows:
+        return None
+    return [series_id for series_id, _ in later]
+
+
+def record_staging(con: duckdb.DuckDBPyConnection, rules: str) -> None:
+    """After staging.observations was written from every stored row: remember the store's state and the rules."""
+    _ensure_staging_state(con)
+    rows, loaded = con.execute("SELECT count(*), max(loaded_at) FROM raw.observations").fetchall()[0]
+    con.begin()
+    con.execute(f"DELETE FROM {_STAGING_STATE}")
+    con.execute(f"INSERT INTO {_STAGING_STATE} VALUES (?, ?, ?, now()::TIMESTAMP)", [rules, rows, loaded])
+    con.commit()

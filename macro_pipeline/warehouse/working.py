@@ -73,11 +73,21 @@ class Warehouse(dg.ConfigurableResource):
                            params=ids).pl()
 
     def read_latest(self, where: str = "", params: list | None = None) -> pl.DataFrame:
-        """The latest vintage of every observation (series_id, date, value, realtime_start), selected by DuckDB
-        through the same raw.observations_latest view analysts get: the whole history never enters memory."""
+        """The latest vintage of every observation (series_id, date, value, realtime_start), selected by DuckDB:
+        the whole history never enters memory.
+
+        These are the open rows (realtime_end = 9999-12-31): the merge keeps exactly one open row per (series_id,
+        date), its latest vintage, so this is what the raw.observations_latest view (a row_number() window over
+        the whole history) gives analysts, at a quarter of the cost at 25 M rows (tested to agree, bench P2)."""
+        from macro_pipeline.transforms.validation import sorted_by
+
         with self.connect() as con:
-            return con.sql(f"SELECT series_id, date, value, realtime_start FROM raw.observations_latest {where} "
-                           "ORDER BY series_id, date", params=params or None).pl()
+            # no ORDER BY: a filtered scan keeps the insertion order, which is key order for a store the sources
+            # filled (then sorted_by only checks it: 3 s instead of 8.5 s at 25 M rows)
+            latest = con.sql("SELECT series_id, date, value, realtime_start FROM (SELECT series_id, date, value, "
+                             "realtime_start FROM raw.observations WHERE realtime_end = DATE '9999-12-31') "
+                             f"{where}", params=params or None).pl()
+        return sorted_by(latest, ("series_id", "date"))
 
     def replace(self, name: str, frame: pl.DataFrame) -> int:
         """Replace a table's rows with ``frame`` (registry column order) in one transaction; returns row count.
@@ -134,6 +144,22 @@ class Warehouse(dg.ConfigurableResource):
             raise ValueError(f"{name}: file tables live in the schemas {FILE_TABLE_SCHEMAS}")
         with self.connect() as con:
             return con.sql(f"SELECT * FROM {qualified(name)}").pl()
+
+
+    def replace_series(self, name: str, frame: pl.DataFrame, series_ids: list[str]) -> int:
+        """Replace the rows of the given series in a table with ``frame`` in one transaction (ids bound)."""
+        spec = table(name)
+        frame = frame.select(spec.column_names())
+        ids = [validate_series_id(s) for s in series_ids]
+        with self.connect() as con:
+            con.begin()
+            con.register("incoming", frame)
+            if ids:
+                con.execute(f"DELETE FROM {qualified(name)} WHERE series_id IN ({', '.join('?' * len(ids))})", ids)
+            con.execute(f"INSERT INTO {qualified(name)} SELECT * FROM incoming")
+            con.unregister("incoming")
+            con.commit()
+        return frame.height
 
 
 def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:

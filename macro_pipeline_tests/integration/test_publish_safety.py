@@ -59,7 +59,7 @@ def test_reader_holding_the_file_is_not_blocked_and_sees_the_old_file(published_
 
 
 def _run_command(env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "macro_pipeline", "run"], env=env,
+    return subprocess.Popen([sys.executable, "-m", "macro_pipeline", "run", "--force"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 

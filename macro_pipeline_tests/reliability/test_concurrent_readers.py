@@ -49,7 +49,7 @@ def test_eight_readers_see_only_complete_files_while_three_runs_publish(publishe
     try:
         time.sleep(1.0)
         for _ in range(3):
-            run = subprocess.run([sys.executable, "-m", "macro_pipeline", "run"], env=subprocess_env,
+            run = subprocess.run([sys.executable, "-m", "macro_pipeline", "run", "--force"], env=subprocess_env,
                                  capture_output=True, text=True, timeout=300)
             assert run.returncode == 0, run.stdout + run.stderr
         time.sleep(0.5)

@@ -22,7 +22,7 @@ PUBLISH_STEP_STARTED = "… published/macro_duckdb"
 
 
 def _start(env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "macro_pipeline", "run"], env=env, stdout=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-m", "macro_pipeline", "run", "--force"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, bufsize=1)
 
 
