@@ -29,7 +29,7 @@ def staging_observations(context: dg.AssetExecutionContext, catalog: CatalogReso
     """
     facts = catalog.load()
     latest = warehouse.read_latest()
-    staged, report = stage_observations(latest, facts.series, facts.units)
+    staged, report = stage_observations(latest, facts.series, facts.units, consistency=facts.consistency)
     if report.ok:
         warehouse.replace("staging.observations", staged)
     else:

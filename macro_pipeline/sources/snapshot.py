@@ -86,6 +86,10 @@ class SnapshotSource(ObservationSource):
         path = root / "series" / f"{series_id}.csv"
         if not path.is_file():
             raise ValueError(f"file {path.relative_to(root)} is missing although MANIFEST.csv lists it")
+        if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
+            # never read, so nothing of the target (its first line, in a header error) can reach a message
+            raise ValueError(f"file {path.relative_to(root)} is a link to a file outside the snapshot folder; "
+                             "refused without reading it (copy the file into the snapshot instead)")
         data = path.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
         if digest != entry["sha256"]:
