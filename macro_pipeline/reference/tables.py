@@ -23,8 +23,14 @@ from pathlib import Path
 import pandera.polars as pa
 import polars as pl
 
-from macro_pipeline.reference.values import (MINUS_SIGNS, ReferenceValueError, StatedValue, parse_stated_value,
-                                             qualifier_from_note, refuse_non_ascii_digits)
+from macro_pipeline.reference.values import (
+    MINUS_SIGNS,
+    ReferenceValueError,
+    StatedValue,
+    parse_stated_value,
+    qualifier_from_note,
+    refuse_non_ascii_digits,
+)
 
 CITATION_COLUMNS = ("source_title", "publisher", "published", "url", "locator")
 

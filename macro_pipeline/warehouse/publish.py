@@ -13,6 +13,7 @@ lose the earlier runs.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 from dataclasses import dataclass
@@ -117,11 +118,13 @@ def merge_previous_history(working: Path, published: Path) -> HistoryMerge:
                     "publishing now would start a new history. Close the program that holds it (a duckdb session "
                     "opened without -readonly, duckdb.connect without read_only=True) and run again, or move the "
                     "file aside to start a new history.") from None
+            runs = f"{own} run{'s' if own != 1 else ''}"
             return HistoryMerge(own, 0, f"the previous published file {published} could not be read ({problem}); "
-                                        f"its run history was taken from the working database ({own} run{'s' if own != 1 else ''})")
+                                        f"its run history was taken from the working database ({runs})")
         if previous is None:
+            runs = f"{own} run{'s' if own != 1 else ''}"
             return HistoryMerge(own, 0, f"the previous published file {published} has no meta.runs table; "
-                                        f"the history starts from the working database ({own} run{'s' if own != 1 else ''})")
+                                        f"the history starts from the working database ({runs})")
         con.register("previous_runs", previous)
         recovered = con.execute("INSERT INTO meta.runs SELECT * FROM previous_runs WHERE run_id NOT IN "
                                 "(SELECT run_id FROM meta.runs)").fetchall()[0][0]
@@ -142,10 +145,8 @@ def _read_previous_runs(con: duckdb.DuckDBPyConnection, published: Path):
         # read in full here: a truncated file fails now, not halfway through the insert
         return con.sql("SELECT * FROM previous.meta.runs").to_arrow_table()
     finally:
-        try:
+        with contextlib.suppress(duckdb.Error):  # the original error says what is wrong with the file
             con.execute("DETACH previous")
-        except duckdb.Error:
-            pass  # the original error says what is wrong with the file
 
 
 def _record_run(working: Path, run: RunRecord, finished_at: dt.datetime, row_counts: dict[str, int]) -> None:

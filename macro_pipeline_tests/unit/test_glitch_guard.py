@@ -142,8 +142,7 @@ def test_near_zero_reverse_repos_are_guarded_by_an_absolute_step_not_a_ratio():
 
 
 def test_a_series_override_replaces_the_unit_default(tmp_path):
-    from macro_pipeline.catalog import parse_series, parse_units, parse_claims
-    from macro_pipeline.catalog import PACKAGED_CATALOG_DIR
+    from macro_pipeline.catalog import PACKAGED_CATALOG_DIR, parse_claims, parse_series, parse_units
 
     units = parse_units((PACKAGED_CATALOG_DIR / "units.csv").read_text())
     claims = parse_claims((PACKAGED_CATALOG_DIR / "claims.csv").read_text())

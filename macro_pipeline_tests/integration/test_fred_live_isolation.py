@@ -48,9 +48,9 @@ def test_a_series_with_a_bad_revision_is_refused_alone(fred_server, make_fred_so
     # the bad ones keep their last good vintage
     assert _value(published, "GDP", gdp_last) == gdp_before
     assert _value(published, "UNRATE", unrate[-1][0]) == unrate[-1][1]
-    status = dict((r[0], (r[1], r[2])) for r in query(
+    status = {r[0]: (r[1], r[2]) for r in query(
         published, "SELECT series_id, status, status_detail FROM catalog.series WHERE series_id IN "
-                   "('GDP', 'UNRATE', 'CPIAUCSL')"))
+                   "('GDP', 'UNRATE', 'CPIAUCSL')")}
     assert status["CPIAUCSL"][0] == "loaded"
     assert status["GDP"][0] == "failed"
     assert "delivery refused, last good vintage kept" in status["GDP"][1]
