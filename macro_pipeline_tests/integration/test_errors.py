@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from macro_pipeline_tests.support import copy_reference, read_series, sha256_file, write_series
+from macro_pipeline_tests.support import copy_reference, read_series, write_series
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -91,18 +91,18 @@ def _failed(output: str, published: Path) -> None:
     assert "run " in output.splitlines()[-1] and " failed after " in output.splitlines()[-1]
 
 
-def test_a_bad_reference_file_prints_its_own_message(published_once: Path, subprocess_env: dict[str, str],
+def test_a_bad_reference_file_prints_its_own_message(data_dir: Path, subprocess_env: dict[str, str],
                                                      tmp_path: Path) -> None:
+    # publishing is per claim (README): the marts that read the file fail, the others publish, exit status 3;
+    # what matters here is that the file's own message reaches the terminal, not Dagster's wrapper
     reference = copy_reference(tmp_path / "reference")
     path = reference / "us_electricity_annual.csv"
     path.write_text(path.read_text(encoding="utf-8").replace('"3,764,700"', '"3,76x,700"', 1), encoding="utf-8")
-    before = sha256_file(published_once)
     code, output = _run({**subprocess_env, "MACRO_PIPELINE_REFERENCE_DIR": str(reference)})
-    assert code == 1
-    assert ("ReferenceError: us_electricity_annual.csv row 1 (line 2): column 'value_as_stated': cannot read "
-            "'3,76x,700' as a number") in output
-    _failed(output, published_once)
-    assert sha256_file(published_once) == before
+    assert code == 3
+    assert ("us_electricity_annual.csv row 1 (line 2): column 'value_as_stated': cannot read '3,76x,700' as a "
+            "number") in output
+    assert "Traceback" not in output and "Error occurred while executing op" not in output
 
 
 def test_a_header_with_a_trailing_blank_names_the_series_and_the_header(snapshot_dir: Path, data_dir: Path,
