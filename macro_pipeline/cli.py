@@ -1,42 +1,92 @@
-"""The command line: ``macro-pipeline run`` builds and publishes the warehouse in process, with progress."""
+"""The command line: ``macro-pipeline run`` builds and publishes the warehouse in process, with progress.
+
+Every failure ends with its cause in a line or two a person can act on (the series, file and row; the setting
+and what it may hold; the path and the OS error), then the run id and "published file unchanged". Settings are
+checked before anything runs. No traceback unless ``--debug``.
+"""
 
 import argparse
+import contextlib
 import os
 import sys
 import time
+from pathlib import Path
 
 import dagster as dg
 import duckdb
 
 from macro_pipeline import settings
-from macro_pipeline.defs.jobs import BUILD_WAREHOUSE_JOB_NAME
+from macro_pipeline.run_lock import DataFolderBusy, hold_data_folder, instance_init_lock
+
+EXIT_FAILED = 1
+EXIT_REFUSED = 2  # bad settings or a busy data folder: nothing ran
 
 
-def _instance() -> dg.DagsterInstance:
+@contextlib.contextmanager
+def _instance():
     # with DAGSTER_HOME the run lands in the same history the UI shows; without it nothing is left behind
-    if os.environ.get("DAGSTER_HOME"):
-        return dg.DagsterInstance.get()
-    return dg.DagsterInstance.ephemeral()
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:
+        with dg.DagsterInstance.ephemeral() as instance:
+            yield instance
+        return
+    # the first use of a fresh DAGSTER_HOME creates its storages: once, under a lock (see run_lock)
+    with instance_init_lock(Path(home)):
+        instance = dg.DagsterInstance.get()  # creates the sqlite storages and migrates them
+    with instance:
+        yield instance
 
 
-def run(job_name: str = BUILD_WAREHOUSE_JOB_NAME) -> int:
+def run(job_name: str = settings.BUILD_JOB, create_data_dir: bool = False, wait_seconds: float = 0.0,
+        force: bool = False) -> int:
+    problems = settings.check_run_settings(job_name, create_data_dir)
+    if problems:
+        for problem in problems:
+            print(f"macro-pipeline: {problem}", file=sys.stderr)
+        print("macro-pipeline: nothing ran; the published file is unchanged.", file=sys.stderr)
+        return EXIT_REFUSED
+    data_dir = settings.data_dir()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with hold_data_folder(data_dir, wait_seconds):
+        if job_name != settings.BUILD_JOB:
+            return _run_locked(job_name, data_dir)
+        # incremental: a build whose inputs are those of the last publish would rebuild the same file
+        from macro_pipeline import incremental
+
+        inputs = incremental.RunInputs.from_settings()
+        state = incremental.check(inputs)
+        if state.up_to_date and not force:
+            print(f"macro_pipeline: up to date: {state.reason}; nothing to do (--force builds anyway)")
+            return 0
+        code = _run_locked(job_name, data_dir)
+        if code == 0:
+            incremental.record_published(inputs, state.fingerprint)
+        return code
+
+
+def _run_locked(job_name: str, data_dir: Path) -> int:
     from macro_pipeline.definitions import defs
+    from macro_pipeline.progress import run_failures
 
     started = time.monotonic()
-    definitions = defs()
-    job = definitions.resolve_job_def(job_name)
+    job = defs().resolve_job_def(job_name)
     steps = len(job.graph.node_defs)
-    print(f"macro_pipeline: {job_name} ({steps} steps), data dir {settings.data_dir()}", flush=True)
+    published = data_dir / settings.PUBLISHED_FILE_NAME
+    print(f"macro_pipeline: {job_name} ({steps} steps), data dir {data_dir}", flush=True)
     with _instance() as instance:
         result = job.execute_in_process(
             instance=instance, raise_on_error=False,
             run_config={"loggers": {"progress": {"config": {"total_steps": steps}}}})
     elapsed = time.monotonic() - started
     if not result.success:
-        print(f"run {result.run_id} failed after {elapsed:.1f} s; the published file was not changed.",
+        by_cause: dict[str, list[str]] = {}
+        for where, cause in run_failures(result.all_events):
+            by_cause.setdefault(cause, []).append(where)
+        for cause, places in by_cause.items():  # one line per cause, however many steps it stopped
+            print(f"error in {', '.join(places)}: {_first_lines(cause)}", file=sys.stderr)
+        print(f"run {result.run_id} failed after {elapsed:.1f} s; published file unchanged ({published}).",
               file=sys.stderr)
-        return 1
-    published = settings.data_dir() / settings.PUBLISHED_FILE_NAME
+        return EXIT_FAILED
     print(f"published {published} in {elapsed:.1f} s (run {result.run_id})")
     con = duckdb.connect(str(published), read_only=True)
     try:
@@ -59,30 +109,40 @@ def run(job_name: str = BUILD_WAREHOUSE_JOB_NAME) -> int:
     return 0
 
 
+def _first_lines(text: str, lines: int = 2, width: int = 400) -> str:
+    """The first ``lines`` lines of a cause (the full text is in the step's lines above)."""
+    kept = [line if len(line) <= width else line[:width] + " ..." for line in text.strip().splitlines()[:lines]]
+    more = len(text.strip().splitlines()) - lines
+    return "\n  ".join(kept) + (f"\n  ... ({more} more lines above)" if more > 0 else "")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="macro-pipeline", description=__doc__)
+    parser = argparse.ArgumentParser(prog="macro-pipeline", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     run_parser = sub.add_parser("run", help="build every asset from the configured source and publish the file")
-    run_parser.add_argument("--job", default=BUILD_WAREHOUSE_JOB_NAME, help="job to run (default: %(default)s)")
+    run_parser.add_argument("--job", default=settings.BUILD_JOB,
+                            help=f"job to run: {settings.BUILD_JOB} (default), or {settings.LIVE_JOB} with "
+                                 f"{settings.SOURCE_ENV}=fred")
+    run_parser.add_argument("--create", action="store_true",
+                            help=f"create the data folder ({settings.DATA_DIR_ENV}) if it does not exist")
+    run_parser.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                            help="wait up to SECONDS for another run on the same data folder (default: refuse)")
     run_parser.add_argument("--force", action="store_true",
                             help="build even when nothing changed since the last publish")
+    run_parser.add_argument("--debug", action="store_true", help="show Python tracebacks")
     args = parser.parse_args(argv)
-    if args.command == "run":
-        # incremental (issue 15): a build whose inputs are those of the last publish would rebuild the same file
-        if args.job != BUILD_WAREHOUSE_JOB_NAME:
-            return run(args.job)
-        from macro_pipeline import incremental
-
-        inputs = incremental.RunInputs.from_settings()
-        state = incremental.check(inputs)
-        if state.up_to_date and not args.force:
-            print(f"macro_pipeline: up to date: {state.reason}; nothing to do (--force builds anyway)")
-            return 0
-        code = run(args.job)
-        if code == 0:
-            incremental.record_published(inputs, state.fingerprint)
-        return code
-    return 2
+    try:
+        return run(args.job, args.create, args.wait, args.force)
+    except DataFolderBusy as err:
+        print(f"macro-pipeline: {err}. Nothing ran; the published file is unchanged.", file=sys.stderr)
+        return EXIT_REFUSED
+    except Exception as err:  # anything outside a run's steps: one line, the traceback only on request
+        if args.debug:
+            raise
+        print(f"macro-pipeline: {type(err).__name__}: {err}", file=sys.stderr)
+        print("macro-pipeline: the published file is unchanged (run with --debug for the traceback).",
+              file=sys.stderr)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

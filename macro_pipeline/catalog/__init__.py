@@ -53,6 +53,8 @@ class Catalog:
     units: pl.DataFrame
     claims: pl.DataFrame
     indicators: pl.DataFrame
+    # cross-series rules (consistency.csv): series that must sum to a known total where all are present
+    consistency: pl.DataFrame | None = None
 
     def series_ids(self) -> list[str]:
         return self.series["series_id"].to_list()
@@ -122,12 +124,28 @@ def _unique(key: str) -> pa.Check:
     return rule(~pl.col(key).is_duplicated(), f"{key}s are unique")
 
 
+# The glitch guard (staging validation, schemas/staging.py): each unit family has a default step rule in
+# units.csv, which a series may override in series.csv.
+#   max_step_ratio         a step fails when the value moves by more than this factor (either way) ...
+#   ratio_floor            ... and by more than this many units: near zero a ratio means nothing (0.02 -> 0.25%)
+#   max_step_p99_multiple  a step fails when it is larger than this multiple of the 99th percentile of the
+#                          series' own steps (for rates that cross zero, where a ratio cannot work)
+# series.csv: max_step_ratio blank = the unit's default, 'none' = no ratio rule, a number = that factor;
+# max_step_abs blank = the unit's default, 'none' = no absolute rule, a number = the largest step in the
+# series' units.
+NO_RULE = "none"
+
+
 def parse_units(text: str) -> pl.DataFrame:
     name = "units.csv"
     units = read_csv_text(name, text)
     require_columns(name, units, ["unit_id", "label", "plausible_min", "plausible_max", "scale", "base_unit_id",
-                                   "note"])
-    units = units.with_columns(pl.col("plausible_min", "plausible_max", "scale").cast(pl.Float64, strict=False))
+                                   "max_step_ratio", "ratio_floor", "max_step_p99_multiple", "note"])
+    units = units.with_columns(
+        units["max_step_ratio"].is_null().alias("_blank_ratio"),
+        units["max_step_p99_multiple"].is_null().alias("_blank_multiple"))
+    units = units.with_columns(pl.col("plausible_min", "plausible_max", "scale", "max_step_ratio", "ratio_floor",
+                                      "max_step_p99_multiple").cast(pl.Float64, strict=False))
     number = "is a number"
     schema = pa.DataFrameSchema({
         "unit_id": pa.Column(str),
@@ -143,8 +161,13 @@ def parse_units(text: str) -> pl.DataFrame:
         rule(pl.col("base_unit_id").is_in(
             units.filter(pl.col("unit_id") == pl.col("base_unit_id"))["unit_id"].implode()),
             "base_unit_id is a unit of units.csv that is its own base"),
+        rule(pl.col("_blank_ratio") | (pl.col("max_step_ratio") > 1),
+             "max_step_ratio is blank (no ratio rule) or a number above 1"),
+        rule(pl.col("ratio_floor") >= 0, "ratio_floor is a number >= 0"),
+        rule(pl.col("_blank_multiple") | (pl.col("max_step_p99_multiple") > 0),
+             "max_step_p99_multiple is blank (no absolute rule) or a number above 0"),
     ], name=name)
-    return _check(name, units, "unit_id", schema)
+    return _check(name, units, "unit_id", schema).drop("_blank_ratio", "_blank_multiple")
 
 
 def parse_series(text: str, units: pl.DataFrame, claims: pl.DataFrame) -> pl.DataFrame:
@@ -152,13 +175,16 @@ def parse_series(text: str, units: pl.DataFrame, claims: pl.DataFrame) -> pl.Dat
     series = read_csv_text(name, text)
     require_columns(name, series, ["series_id", "title", "units", "unit_id", "unit_scale", "frequency",
                                     "date_rule", "seasonal_adjustment", "kind", "aggregation", "max_step_ratio",
-                                    "claim_ids", "source", "license_note"])
-    blank_ratio = series["max_step_ratio"].is_null()
+                                    "max_step_abs", "claim_ids", "source", "license_note"])
+    ratio_text = series["max_step_ratio"].fill_null("").str.strip_chars()
+    abs_text = series["max_step_abs"].fill_null("").str.strip_chars()
     series = series.with_columns(
         pl.col("unit_scale").cast(pl.Float64, strict=False),
         pl.col("max_step_ratio").cast(pl.Float64, strict=False),
+        pl.col("max_step_abs").cast(pl.Float64, strict=False),
         pl.col("claim_ids").fill_null("").str.split(";"),
-        blank_ratio.alias("_blank_ratio"),
+        ratio_text.is_in(["", NO_RULE]).alias("_blank_ratio"),
+        abs_text.is_in(["", NO_RULE]).alias("_blank_abs"),
     )
     rule_fits = pl.lit(False)
     for frequency, rules in RULES_BY_FREQUENCY.items():
@@ -188,12 +214,53 @@ def parse_series(text: str, units: pl.DataFrame, claims: pl.DataFrame) -> pl.Dat
         _one_of("kind", sorted(KINDS)),
         _one_of("aggregation", sorted(AGGREGATIONS)),
         rule(pl.col("_blank_ratio") | (pl.col("max_step_ratio") > 1),
-              "max_step_ratio is blank (no check) or a number above 1"),
+              f"max_step_ratio is blank (the unit's default), '{NO_RULE}' or a number above 1"),
+        rule(pl.col("_blank_abs") | (pl.col("max_step_abs") > 0),
+              f"max_step_abs is blank (the unit's default), '{NO_RULE}' or a number above 0"),
         rule((pl.col("claim_ids").list.len() > 0)
               & pl.col("claim_ids").list.eval(pl.element().is_in(known_claims)).list.all(),
               f"claim_ids is a ';'-list of {known_claims}"),
     ], name=name)
-    return _check(name, series, "series_id", schema).drop("_blank_ratio").sort("series_id")
+    checked = _check(name, series, "series_id", schema).drop("_blank_ratio", "_blank_abs")
+    return _resolve_step_rules(checked, ratio_text, abs_text, units).sort("series_id")
+
+
+def _resolve_step_rules(series: pl.DataFrame, ratio_text: pl.Series, abs_text: pl.Series,
+                        units: pl.DataFrame) -> pl.DataFrame:
+    """Each series' effective step rule: its own value where it has one, 'none' as no rule, else the unit's."""
+    defaults = units.select("unit_id", pl.col("max_step_ratio").alias("_unit_ratio"), "ratio_floor",
+                            "max_step_p99_multiple")
+    joined = series.with_columns(ratio_text.alias("_ratio_text"), abs_text.alias("_abs_text")).join(
+        defaults, on="unit_id", how="left", maintain_order="left")
+    return joined.with_columns(
+        pl.when(pl.col("_ratio_text") == "").then(pl.col("_unit_ratio")).otherwise(pl.col("max_step_ratio"))
+        .alias("max_step_ratio"),
+        # an explicit absolute step (or 'none') replaces the unit's history-sized one
+        pl.when(pl.col("_abs_text") == "").then(pl.col("max_step_p99_multiple")).otherwise(None)
+        .alias("max_step_p99_multiple"),
+    ).drop("_ratio_text", "_abs_text", "_unit_ratio")
+
+
+def parse_consistency(text: str, series: pl.DataFrame) -> pl.DataFrame:
+    """consistency.csv: groups of series that must sum to ``expected_sum`` (within ``tolerance``) on every
+    date where all of them have a value."""
+    name = "consistency.csv"
+    rules = read_csv_text(name, text)
+    require_columns(name, rules, ["rule_id", "series_ids", "expected_sum", "tolerance", "note"])
+    rules = rules.with_columns(pl.col("expected_sum", "tolerance").cast(pl.Float64, strict=False),
+                               pl.col("series_ids").fill_null("").str.split(";"))
+    known = sorted(series["series_id"].to_list())
+    schema = pa.DataFrameSchema({
+        "rule_id": pa.Column(str),
+        "expected_sum": pa.Column(float, nullable=False, description="is a number"),
+        "tolerance": pa.Column(float, pa.Check.ge(0, error="tolerance is a number >= 0")),
+    }, checks=[
+        _unique("rule_id"),
+        rule((pl.col("series_ids").list.len() >= 2)
+             & pl.col("series_ids").list.eval(pl.element().is_in(known)).list.all(),
+             "series_ids is a ';'-list of two or more series of series.csv"),
+    ], name=name)
+    return _check(name, rules, "rule_id", schema)
 
 
 def parse_claims(text: str) -> pl.DataFrame:
@@ -242,4 +309,5 @@ def _load_catalog(directory: str) -> Catalog:
     claims = parse_claims(text("claims.csv"))
     series = parse_series(text("series.csv"), units, claims)
     indicators = parse_indicators(text("indicators.csv"), claims)
-    return Catalog(series=series, units=units, claims=claims, indicators=indicators)
+    consistency = parse_consistency(text("consistency.csv"), series)
+    return Catalog(series=series, units=units, claims=claims, indicators=indicators, consistency=consistency)

@@ -21,7 +21,8 @@ def fred_source_from_env() -> FredApiSource:
     or shown in the UI), API root from MACRO_PIPELINE_FRED_ROOT_URL (default FRED's own)."""
     return FredApiSource(api_key=dg.EnvVar(settings.FRED_API_KEY_ENV),
                          root_url=settings.fred_root_url(DEFAULT_ROOT_URL),
-                         fetch_vintages=settings.fred_vintages())
+                         fetch_vintages=settings.fred_vintages(),
+                         deadline_seconds=settings.fred_deadline_seconds())
 
 
 live_refresh_job = dg.define_asset_job(

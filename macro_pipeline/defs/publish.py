@@ -136,7 +136,11 @@ def published_macro_duckdb(context: dg.AssetExecutionContext, warehouse: Warehou
                     started_at=_run_start(context), source=source, series_report=report)
     result = publish_file(warehouse.working_path, warehouse.published_path, run)
     context.log.info(f"published {result.path} ({result.bytes / 1e6:.1f} MB): {result.row_counts}")
+    if result.history_warning:
+        context.log.warning(f"run history: {result.history_warning}")
     return dg.MaterializeResult(metadata={
+        "history_warning": result.history_warning or "",
+        "runs_recovered_from_previous_file": result.runs_recovered,
         "path": dg.MetadataValue.path(str(result.path)),
         "bytes": result.bytes,
         "row_counts": dg.MetadataValue.json(result.row_counts),

@@ -55,7 +55,7 @@ def stage_latest(facts: Catalog, warehouse: Warehouse) -> tuple[StagingSummary, 
         changed = series_changed_since_staging(con, rules)
     if changed is None:
         latest = warehouse.read_latest()
-        staged, report = stage_observations(latest, facts.series, facts.units)
+        staged, report = stage_observations(latest, facts.series, facts.units, consistency=facts.consistency)
         del latest
         if report.ok:
             warehouse.replace("staging.observations", staged)
@@ -63,9 +63,11 @@ def stage_latest(facts: Catalog, warehouse: Warehouse) -> tuple[StagingSummary, 
         del staged
     else:
         if changed:
-            ids = [validate_series_id(s) for s in changed]
+            # a cross-series rule (catalog consistency.csv) is checked on every series of a group one of them is in
+            groups = [set(ids) for ids in facts.consistency["series_ids"].to_list() if set(ids) & set(changed)]
+            ids = [validate_series_id(s) for s in sorted(set(changed).union(*groups))]
             latest = warehouse.read_latest(f"WHERE series_id IN ({', '.join('?' * len(ids))})", ids)
-            part, report = stage_observations(latest, facts.series, facts.units)
+            part, report = stage_observations(latest, facts.series, facts.units, consistency=facts.consistency)
             if report.ok:
                 warehouse.replace_series("staging.observations", part, ids)
         else:

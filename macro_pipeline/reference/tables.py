@@ -23,7 +23,14 @@ from pathlib import Path
 import pandera.polars as pa
 import polars as pl
 
-from macro_pipeline.reference.values import ReferenceValueError, StatedValue, parse_stated_value, qualifier_from_note
+from macro_pipeline.reference.values import (
+    MINUS_SIGNS,
+    ReferenceValueError,
+    StatedValue,
+    parse_stated_value,
+    qualifier_from_note,
+    refuse_non_ascii_digits,
+)
 
 CITATION_COLUMNS = ("source_title", "publisher", "published", "url", "locator")
 
@@ -48,6 +55,9 @@ class ReferenceFile:
     # at least one of these columns must have a value in every row (e.g. TWh or a share)
     one_of: tuple[str, ...] = field(default=())
     description: str = ""
+    # plausible ranges (column, low, high; None = open): a stated value column is checked on its figure and
+    # both bounds, a numeric column on its number. A sign slip ('-5' TWh) is refused, not published.
+    ranges: tuple[tuple[str, float | None, float | None], ...] = ()
 
     @property
     def file_name(self) -> str:
@@ -60,32 +70,38 @@ REFERENCE_FILES: dict[str, ReferenceFile] = {f.name: f for f in (
                   one_of=("twh", "share_of_us_electricity_pct"),
                   description=('US datacenter electricity, TWh and share of US electricity: LBNL 2024 report (2014, '
                                '2018, 2023; 2028 low/high), EPRI scenario shares for 2030, IEA Energy and AI (2024, '
-                               '2030). Shares are of consumption (LBNL) or generation (EPRI).')),
+                               '2030). Shares are of consumption (LBNL) or generation (EPRI).'),
+                  ranges=(("twh", 0, None), ("share_of_us_electricity_pct", 0, 100))),
     ReferenceFile("us_electricity_annual", value_column="value_as_stated", numeric_columns=("twh",),
                   required_columns=("year", "measure", "unit_as_stated"),
                   description=('US electricity: retail sales 2014-2023, total end use (retail + direct use) '
                                '2014-2025, three net-generation points; the measure column says which (never mixed '
-                               'in one series); 2025 is preliminary.')),
+                               'in one series); 2025 is preliminary.'),
+                  ranges=(("value_as_stated", 0, None), ("twh", 0, None))),
     ReferenceFile("us_generating_capacity", value_column="value_as_stated", numeric_columns=("gw",),
                   required_columns=("year", "kind", "source_type", "unit_as_stated"),
                   description=('US net summer generating capacity points by source, capacity additions 2024-2025 '
-                               'actual and 2025-2026 planned (no continuous year-end capacity series).')),
+                               'actual and 2025-2026 planned (no continuous year-end capacity series).'),
+                  ranges=(("value_as_stated", 0, None), ("gw", 0, None))),
     ReferenceFile("interconnection_queue", value_column="value", qualifier_column="qualifier",
                   required_columns=("as_of", "metric", "resource", "unit"),
                   description=('Capacity waiting in US interconnection queues by type, end-2019 to end-2024, and '
                                'time to operation; several values carry qualifiers (nearly, over, more than).')),
     ReferenceFile("pjm_capacity_prices", value_column="value", required_columns=("delivery_year", "metric", "unit"),
                   description=('PJM capacity auction clearing prices by delivery year 2022/23-2027/28, auction costs'
-                               ' and datacenter attribution; 2026/27 and 2027/28 cleared at the cap.')),
+                               ' and datacenter attribution; 2026/27 and 2027/28 cleared at the cap.'),
+                  ranges=(("value", 0, None),)),
     ReferenceFile("load_growth_forecasts_us", value_column="value", qualifier_column="qualifier",
                   required_columns=("forecaster", "horizon", "metric", "unit"),
                   description=('Five-year US load-growth forecasts (GW) and datacenter capacity needs: successive '
-                               'forecast editions, not one series.')),
+                               'forecast editions, not one series.'),
+                  ranges=(("value", 0, None),)),
     ReferenceFile("hyperscaler_capex", value_column="value_usd_bn",
                   required_columns=("company", "period", "period_type", "kind", "basis"),
                   description=('Capital expenditure of Microsoft, Alphabet, Amazon and Meta, actuals and guidance; '
                                "basis (with or without finance leases) differs by company, Microsoft's fiscal year "
-                               'ends in June.')),
+                               'ends in June.'),
+                  ranges=(("value_usd_bn", 0, None),)),
     ReferenceFile("bea_t50306", numeric_columns=("line", "value", "unit_mult"), date_columns=("date",),
                   required_columns=("line_description", "unit"), note_column=None,
                   description=('BEA NIPA Table 5.3.6 extract: real private fixed investment by type, chained 2017 '
@@ -102,7 +118,7 @@ REFERENCE_FILES: dict[str, ReferenceFile] = {f.name: f for f in (
                                '1993-2026-07; flag marks revised (r) and preliminary (p) months.')),
 )}
 
-_STRICT_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$")
+_STRICT_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$", re.ASCII)
 _STATED_SUFFIXES = ("", "_low", "_high", "_qualifier", "_bound", "_remark")
 
 
@@ -123,7 +139,8 @@ def load_reference(name: str, directory: Path | str) -> pl.DataFrame:
 
 def parse_reference(spec: ReferenceFile, text: str) -> pl.DataFrame:
     """Parse the text of one reference CSV (see load_reference)."""
-    reader = csv.DictReader(io.StringIO(text))
+    # a UTF-8 byte-order mark (spreadsheets write one) is not part of the first column's name
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
     header = reader.fieldnames or []
     needed = [*CITATION_COLUMNS, *spec.required_columns, *spec.numeric_columns, *spec.date_columns,
               *([spec.value_column] if spec.value_column else []), *spec.extra_value_columns,
@@ -155,6 +172,8 @@ def parse_reference(spec: ReferenceFile, text: str) -> pl.DataFrame:
             parsed.update(_stated_columns("value", stated))
         for column in spec.extra_value_columns:
             parsed.update(_stated_columns(column, _stated(spec, row, column, where, required=False)))
+        for column, low, high in spec.ranges:
+            _check_range(spec, row, parsed, column, low, high, where)
         out.append(parsed)
     return pl.DataFrame(out, schema=_schema(spec, header), orient="row").with_row_index("row", offset=1)
 
@@ -210,8 +229,31 @@ def _schema(spec: ReferenceFile, header: list[str]) -> dict[str, pl.DataType]:
     return schema
 
 
+def _check_range(spec: ReferenceFile, row: dict[str, str], parsed: dict[str, object], column: str,
+                 low: float | None, high: float | None, where: str) -> None:
+    if column in spec.numeric_columns:
+        figures = [parsed[column]]
+    elif column == spec.value_column:
+        figures = [parsed["value"], parsed["value_low"], parsed["value_high"]]
+    else:
+        figures = [parsed[f"{column}_value"], parsed[f"{column}_low"], parsed[f"{column}_high"]]
+    for figure in figures:
+        if figure is None:
+            continue
+        if (low is not None and figure < low) or (high is not None and figure > high):
+            allowed = f"{'' if low is None else f'{low:g}'}..{'' if high is None else f'{high:g}'}"
+            raise ReferenceError(f"{where}: column {column!r}: {row[column]!r} is outside the plausible range "
+                                 f"{allowed}")
+
+
 def _strict_number(text: str, where: str, column: str) -> float | None:
     text = text.strip()
+    for sign, ascii_sign in MINUS_SIGNS.items():
+        text = text.replace(sign, ascii_sign)
+    try:
+        refuse_non_ascii_digits(text)
+    except ReferenceValueError as err:
+        raise ReferenceError(f"{where}: column {column!r}: {err}") from None
     if not text:
         return None
     if not _STRICT_NUMBER.match(text):

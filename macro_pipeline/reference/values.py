@@ -29,10 +29,13 @@ QUALIFIERS = {**dict.fromkeys(APPROXIMATE, "approximate"), **dict.fromkeys(LOWER
               **dict.fromkeys(UPPER_BOUND, "upper_bound")}
 BOUNDS = ("exact", "approximate", "lower_bound", "upper_bound", "range")
 
+# ASCII digits only: Python's \d also matches fullwidth and other scripts' digits, which float() would accept
 _NUMBER = r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _UNSIGNED = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
-_SINGLE = re.compile(rf"^\$?(?P<v>{_NUMBER})$")
-_RANGE = re.compile(rf"^\$?(?P<lo>{_UNSIGNED})\s*[-–]\s*\$?(?P<hi>{_UNSIGNED})$")
+_SINGLE = re.compile(rf"^\$?(?P<v>{_NUMBER})$", re.ASCII)
+_RANGE = re.compile(rf"^\$?(?P<lo>{_UNSIGNED})\s*[-–]\s*\$?(?P<hi>{_UNSIGNED})$", re.ASCII)
+# the typographic minus (U+2212) is read as '-'; other look-alike digits and signs are refused, never guessed
+MINUS_SIGNS = {"\u2212": "-"}
 _REMARK = re.compile(r"^(?P<body>.*?)\s*\((?P<remark>[^()]*)\)$")
 # longest first, so "more than" wins over a hypothetical "more", "just under" over "under"
 _QUALIFIER = re.compile(
@@ -80,9 +83,12 @@ def parse_stated_value(text: str, qualifier: str | None = None) -> StatedValue:
     qualifier beside the value that contradicts one inside it.
     """
     raw = text if isinstance(text, str) else ""
-    body = raw.strip().replace("\u2212", "-")
+    body = raw.strip()
+    for sign, ascii_sign in MINUS_SIGNS.items():
+        body = body.replace(sign, ascii_sign)
     if not body:
         raise ReferenceValueError("empty value")
+    refuse_non_ascii_digits(raw)
     remark = None
     has_remark = _REMARK.match(body)
     if has_remark:
@@ -109,6 +115,14 @@ def parse_stated_value(text: str, qualifier: str | None = None) -> StatedValue:
         return StatedValue(raw, None, lo, hi, q, "range", remark)
     raise ReferenceValueError(f"cannot read {raw!r} as a number, a range or a qualified number "
                               "(e.g. '1,400', '60-65', 'nearly 5', 'over 2,600')")
+
+
+def refuse_non_ascii_digits(text: str) -> None:
+    """Raise when ``text`` holds a digit that is not 0-9 (fullwidth '５', Arabic-Indic, ...)."""
+    odd = sorted({c for c in text if c.isdigit() and not c.isascii()})
+    if odd:
+        raise ReferenceValueError(f"{text!r} has digits other than 0-9 ({', '.join(repr(c) for c in odd)}); "
+                                  "write the figure with ASCII digits")
 
 
 def _normalise_qualifier(qualifier: str | None) -> str | None:

@@ -70,6 +70,11 @@ class StagingValidation(StagingObservations):
     plausible_min: float = pa.Field(description="lowest plausible value of the unit")
     plausible_max: float = pa.Field(description="highest plausible value of the unit")
     max_step_ratio: float = pa.Field(nullable=True, description="largest plausible ratio to the previous value")
+    ratio_floor: float = pa.Field(nullable=True, description="a step no larger than this (in the series' units) "
+                                                             "passes the ratio rule: near zero a ratio means nothing")
+    max_step_abs: float = pa.Field(nullable=True, description="largest plausible step, in the series' units")
+    max_step_p99_multiple: float = pa.Field(nullable=True, description="largest plausible step as a multiple of "
+                                                                       "the 99th percentile of the series' steps")
 
     class Config:
         description = "Staging rows under validation (uniqueness is checked by stage_observations on the sorted key)."
@@ -88,6 +93,8 @@ class StagingValidation(StagingObservations):
     def date_fits_frequency(cls, data) -> pl.LazyFrame:
         return data.lazyframe.select(date_fits_rule())
 
+    # The glitch guard: a unit slip (x1000, a fraction for a percent) is a step no real series takes. Limits come
+    # from the catalog (units.csv defaults per unit family, series.csv overrides); see catalog/__init__.py.
     @pa.dataframe_check(name="no jump beyond max_step_ratio from the previous value (a unit change?)")
     def no_level_shift(cls, data) -> pl.LazyFrame:
         # rows arrive sorted by series and date; compare with the last published value before this one
@@ -95,7 +102,20 @@ class StagingValidation(StagingObservations):
         ratio = (pl.col("value") / previous).abs()
         limit = pl.col("max_step_ratio")
         within = (ratio <= limit) & (ratio >= 1 / limit)
-        return data.lazyframe.select((limit.is_null() | ratio.is_null() | within).fill_null(True))
+        # near zero a large ratio is a small move (DTB3 0.19 -> 0.02 %): only a step beyond the floor counts
+        small = (pl.col("value") - previous).abs() <= pl.col("ratio_floor").fill_null(0)
+        return data.lazyframe.select((limit.is_null() | ratio.is_null() | within | small).fill_null(True))
+
+    @pa.dataframe_check(name="no step beyond max_step_abs or max_step_p99_multiple x the series' 99th-percentile "
+                             "step (a unit change?)")
+    def no_outsized_step(cls, data) -> pl.LazyFrame:
+        previous = pl.col("value").forward_fill().shift(1).over("series_id", order_by="date")
+        stepped = data.lazyframe.with_columns((pl.col("value") - previous).abs().alias("_step"))
+        # the 99th percentile of the series' own steps: a few glitched rows cannot move it
+        limit = pl.coalesce(pl.col("max_step_abs"),
+                            pl.col("max_step_p99_multiple") * pl.col("_step").quantile(0.99).over("series_id"))
+        return stepped.select((limit.is_null() | pl.col("_step").is_null() | (pl.col("_step") <= limit))
+                              .fill_null(True))
 
     @pa.dataframe_check(name="date not after the vintage date")
     def date_not_in_future(cls, data) -> pl.LazyFrame:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import ClassVar, Literal
 
 import dagster as dg
 import polars as pl
@@ -69,6 +69,11 @@ class ObservationSource(dg.ConfigurableResource):
     the source does not have the series (not an error), 'failed' when reading it failed but the run may continue
     with the last good vintage; or it raises SourceError when the delivery as a whole cannot be trusted.
     """
+
+    # True: a series whose delivery fails validation is refused alone (flagged failed, last good vintage kept)
+    # and the others are stored; False: any failure refuses the whole delivery (the snapshot: its manifest is
+    # the contract, a bad file means a bad snapshot)
+    isolates_failing_series: ClassVar[bool] = False
 
     def fetch(self, series_ids: list[str], stored: pl.DataFrame) -> Delivery:  # pragma: no cover - interface
         raise NotImplementedError

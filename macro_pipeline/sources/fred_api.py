@@ -18,6 +18,14 @@ Rate limit and retries
     becomes outcome ``missing`` with FRED's message; any other 400 becomes ``failed``; a rejected API key stops
     the refresh with ``SourceError`` (every later request would be rejected too).
 
+Deadline and circuit breaker
+    A whole refresh ends within ``deadline_seconds`` (MACRO_PIPELINE_FRED_DEADLINE_SECONDS, default 600): no
+    request starts and no backoff sleeps past it, and each request's timeout is cut to the time left. When at
+    least ``breaker_min_requests`` requests were sent and ``breaker_timeout_share`` of them timed out, FRED is
+    taken as unreachable and the refresh stops. Either way the refresh raises ``FredUnavailable`` ("FRED did not
+    answer (n of m requests timed out)"): nothing of it is stored and every series keeps its last good vintage.
+    Before, a FRED that answered no request took a cold run 19 minutes and ended on an unrelated check.
+
 Incremental refresh
     Per series, ``fred/series`` gives ``last_updated``. Equal to the stamp stored at the last fetch: outcome
     ``unchanged``, no observation request. Otherwise the observations are requested from the revision window
@@ -59,7 +67,7 @@ import urllib.request
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 from zoneinfo import ZoneInfo
 
 import dagster as dg
@@ -124,6 +132,18 @@ class FredKeyRejected(FredRequestRejected):
     """FRED rejected the API key (unset, malformed or not registered)."""
 
 
+class FredUnavailable(SourceError):
+    """FRED did not answer in time (the circuit breaker or the refresh's deadline); nothing was stored."""
+
+    def __init__(self, message: str, failures: dict[str, str]):
+        RuntimeError.__init__(self, message)
+        self.failures = dict(failures)
+
+
+class _StopRefresh(Exception):
+    """Raised inside a refresh when the breaker opens or the deadline passes; turned into FredUnavailable."""
+
+
 _API_KEY_PARAM = re.compile(r"(api_key=)[^&\s\"'<>]*", re.IGNORECASE)
 
 
@@ -186,6 +206,11 @@ class _FredClient(Fred):
         self.timeout_seconds = timeout_seconds
         self._acquire = acquire
         self._on_request = on_request
+        # what the circuit breaker and the deadline read (see FredApiSource)
+        self.requests_sent = 0
+        self.timeouts = 0
+        self.deadline: float | None = None
+        self.series_done = 0
 
     def scrub(self, text: str) -> str:
         return scrub_secret(text, self.api_key)
@@ -202,31 +227,47 @@ class _FredClient(Fred):
         self._acquire()
         if self._on_request is not None:
             self._on_request()
+        timeout = self.timeout_seconds
+        cut_by_deadline = False
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise _StopRefresh("deadline")
+            cut_by_deadline = left < timeout
+            timeout = min(timeout, left)
+        self.requests_sent += 1
         failure: FredApiError | None = None
+        timed_out = False
         status, headers, body = 0, None, b""
         # the exception is built inside ``except`` but raised outside it, so no urllib exception (whose
         # attributes hold the URL with the key) is chained to it as __context__
         try:
-            status, headers, body = self._http_get(full_url)
+            status, headers, body = self._http_get(full_url, timeout)
         except TimeoutError:
-            failure = FredTransientError(f"no complete response within {self.timeout_seconds:g} s (timeout)")
+            timed_out = True
+            failure = FredTransientError(f"no complete response within {timeout:g} s (timeout)")
         except urllib.error.URLError as err:
             if isinstance(err.reason, TimeoutError):
-                failure = FredTransientError(f"no response within {self.timeout_seconds:g} s (timeout)")
+                timed_out = True
+                failure = FredTransientError(f"no response within {timeout:g} s (timeout)")
             else:
                 failure = FredTransientError(self.scrub(f"connection failed: {err.reason}"))
         except (http.client.HTTPException, OSError) as err:
             failure = FredTransientError(self.scrub(f"connection broken: {type(err).__name__}: {err}"))
+        if timed_out and cut_by_deadline:
+            # the refresh's budget ran out, not FRED's patience: not counted as FRED timing out
+            raise _StopRefresh("deadline")
+        self.timeouts += timed_out
         if failure is not None:
             raise failure
         return self._interpret(status, headers, body)
 
-    def _http_get(self, full_url: str) -> tuple[int, Any, bytes]:
+    def _http_get(self, full_url: str, timeout: float) -> tuple[int, Any, bytes]:
         """(status, headers, body) of one GET; an HTTP error status is returned, not raised."""
-        deadline = time.monotonic() + self.timeout_seconds
+        deadline = time.monotonic() + timeout
         request = urllib.request.Request(full_url, headers={"User-Agent": _USER_AGENT})
         try:
-            response = urllib.request.urlopen(request, timeout=self.timeout_seconds)
+            response = urllib.request.urlopen(request, timeout=timeout)
         except urllib.error.HTTPError as err:
             if err.fp is None:  # an error without a body (urllib made it up): status and headers only
                 return err.code, err.headers, b""
@@ -346,6 +387,9 @@ class _RetryBudget:
 class FredApiSource(ObservationSource):
     """Observations from the FRED API (fredapi), fetched incrementally with rate limit, retries and timeouts."""
 
+    # FRED revises series one at a time: one series' bad delivery must not block the others
+    isolates_failing_series: ClassVar[bool] = True
+
     api_key: str = Field(description="FRED API key; configure with dg.EnvVar('FRED_API_KEY'), never inline",
                          repr=False)
     root_url: str = Field(default=DEFAULT_ROOT_URL, description="FRED API root (a FRED-compatible server in tests)")
@@ -365,6 +409,13 @@ class FredApiSource(ObservationSource):
     fetch_vintages: bool = Field(default=False, description="store every FRED vintage (ALFRED real-time periods)")
     max_vintage_dates_per_request: int = Field(default=FRED_MAX_VINTAGE_DATES,
                                                description="vintage dates per real-time range (FRED's limit: 2000)")
+    deadline_seconds: float = Field(default=600.0, gt=0,
+                                    description="time budget of one whole refresh (MACRO_PIPELINE_FRED_DEADLINE_"
+                                                "SECONDS); past it the refresh stops and stores nothing")
+    breaker_min_requests: int = Field(default=8, ge=1,
+                                      description="requests sent before the circuit breaker may open")
+    breaker_timeout_share: float = Field(default=0.5, gt=0, le=1,
+                                         description="share of timed-out requests that opens the breaker")
 
     # --- public ---
 
@@ -373,6 +424,14 @@ class FredApiSource(ObservationSource):
 
     def fetch(self, series_ids: list[str], stored: pl.DataFrame) -> Delivery:
         client = self._client()
+        started = time.monotonic()
+        client.deadline = started + self.deadline_seconds
+        try:
+            return self._fetch(client, series_ids, stored)
+        except _StopRefresh as stop:
+            raise self._unavailable(client, str(stop), started, series_ids) from None
+
+    def _fetch(self, client: _FredClient, series_ids: list[str], stored: pl.DataFrame) -> Delivery:
         budget = _RetryBudget(self.max_total_retries)
         stored_by_id = _stored_by_id(stored)
         fetched_on = dt.datetime.now(dt.UTC).date()
@@ -387,6 +446,8 @@ class FredApiSource(ObservationSource):
                 continue
             previous = stored_by_id.get(series_id)
             previous_stamp = previous.get("source_last_updated") if previous else None
+            client.series_done = position
+            self._check_health(client)
             if budget.spent and budget.last_error:
                 outcomes.append(SeriesOutcome(series_id, "failed", 0, client.scrub(
                     f"{series_id}: not requested: this refresh spent its {self.max_total_retries} retries on a "
@@ -430,6 +491,29 @@ class FredApiSource(ObservationSource):
                                   since, until)
 
     # --- internals ---
+
+    def _check_health(self, client: _FredClient) -> None:
+        """Raise _StopRefresh when most requests timed out (the breaker) or the deadline has passed."""
+        sent = client.requests_sent
+        if sent >= self.breaker_min_requests and client.timeouts >= self.breaker_timeout_share * sent:
+            raise _StopRefresh("breaker")
+        if client.deadline is not None and time.monotonic() >= client.deadline:
+            raise _StopRefresh("deadline")
+
+    def _unavailable(self, client: _FredClient, why: str, started: float, series_ids: list[str]) -> FredUnavailable:
+        done = getattr(client, "series_done", 0)
+        took = time.monotonic() - started
+        if why == "breaker":
+            reason = (f"the refresh stopped at {took:.1f} s, after trying {done} of {len(series_ids)} series "
+                      f"(circuit breaker: {self.breaker_timeout_share:.0%} or more of the requests timed out)")
+        else:
+            reason = (f"the refresh ran out of its time budget of {self.deadline_seconds:g} s (setting "
+                      f"MACRO_PIPELINE_FRED_DEADLINE_SECONDS) after trying {done} of {len(series_ids)} series")
+        message = (f"FRED did not answer ({client.timeouts} of {client.requests_sent} requests timed out); {reason}. "
+                   "Nothing was stored; every series keeps its last good vintage. Check the network and "
+                   f"{self.root_url}, then run again.")
+        failures = {str(s): f"not stored: FRED did not answer ({why})" for s in series_ids}
+        return FredUnavailable(client.scrub(message), failures)
 
     def _client(self) -> _FredClient:
         limiter = process_rate_limiter(self.requests_per_minute)
@@ -529,6 +613,7 @@ class FredApiSource(ObservationSource):
 
         def attempt() -> T:
             nonlocal attempts
+            self._check_health(client)
             attempts += 1
             problem = ""
             try:
@@ -545,11 +630,16 @@ class FredApiSource(ObservationSource):
 
         def wait(state: tenacity.RetryCallState) -> float:
             asked = getattr(state.outcome.exception(), "retry_after", None) or 0.0
-            return max(jitter(state), asked)
+            pause = max(jitter(state), asked)
+            if client.deadline is not None:  # never sleep past the refresh's deadline
+                pause = max(0.0, min(pause, client.deadline - time.monotonic()))
+            return pause
 
         def stop(state: tenacity.RetryCallState) -> bool:
             error = state.outcome.exception()
             if getattr(error, "retry_after", None) and error.retry_after > self.max_retry_after_seconds:
+                return True
+            if client.deadline is not None and time.monotonic() + self.backoff_base_seconds >= client.deadline:
                 return True
             return state.attempt_number > self.max_retries or budget.spent
 

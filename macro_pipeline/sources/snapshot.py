@@ -155,13 +155,14 @@ def _stored_stamps(stored: pl.DataFrame) -> dict[str, str]:
 
 
 def _series_path(root: Path, series_id: str) -> Path:
-    """The series file, refused unless it is a regular file inside the snapshot's series folder: a symbolic link
-    could point at any file of the machine, whose lines a parse error would otherwise quote."""
+    """The series file, refused unless it is inside the snapshot folder: a symbolic link out of it could point at
+    any file of the machine, whose lines a parse error would otherwise quote (a link within the snapshot is read)."""
     path = root / "series" / f"{series_id}.csv"
     relative = path.relative_to(root)
-    if path.is_symlink():
-        raise ValueError(f"file {relative} is a symbolic link; snapshot series files must be regular files "
-                         "(its target was not read)")
+    if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
+        # never read, so nothing of the target (its first line, in a header error) can reach a message
+        raise ValueError(f"file {relative} is a link to a file outside the snapshot folder; refused without "
+                         "reading it (copy the file into the snapshot instead)")
     if not path.is_file():
         raise ValueError(f"file {relative} is missing although MANIFEST.csv lists it")
     return path

@@ -48,7 +48,8 @@ def parse_observations_csv(series_id: str, text: str, vintage_date: dt.date) -> 
     """
     if not text.strip():
         raise ObservationParseError(series_id, "the file is empty (expected the header 'date,value')")
-    header = text.splitlines()[0].strip().lstrip("\ufeff").split(",")
+    # compared field by field as written: 'date,value ' (a trailing blank) is a different column name
+    header = text.splitlines()[0].lstrip("\ufeff").split(",")
     if header != EXPECTED_HEADER:
         raise ObservationParseError(series_id, f"header is {header}, expected {EXPECTED_HEADER}")
     # every data line is exactly 'date,value': a missing or extra field is a truncated or foreign file

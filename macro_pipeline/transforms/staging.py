@@ -12,19 +12,24 @@ LATEST_KEY = ("series_id", "date")
 
 
 def stage_observations(latest: pl.DataFrame, series_catalog: pl.DataFrame, units: pl.DataFrame,
-                       key: tuple[str, ...] = LATEST_KEY) -> tuple[pl.DataFrame, ValidationReport]:
+                       key: tuple[str, ...] = LATEST_KEY,
+                       consistency: pl.DataFrame | None = None) -> tuple[pl.DataFrame, ValidationReport]:
     """Join observations with each series' unit and date rule and validate them against the staging rules.
 
     Returns the staging frame (StagingObservations columns; ``realtime_start`` kept) and the validation report;
     rows of series that are not in the catalog fail (their unit is unknown) rather than being dropped. ``key``
     is what must be unique: (series_id, date) for the latest vintage, raw.DELIVERY_KEY for a raw delivery.
+    ``consistency`` (catalog consistency.csv) adds the cross-series rules: each group's sum on every date where
+    all its series have a value.
     """
-    joined = sorted_by(with_base_units(latest.join(series_catalog.select("series_id", "unit_id", "date_rule",
-                                                                         "max_step_ratio"),
+    rules = ["max_step_ratio", "ratio_floor", "max_step_abs", "max_step_p99_multiple"]
+    joined = sorted_by(with_base_units(latest.join(series_catalog.select("series_id", "unit_id", "date_rule", *rules),
                                                    on="series_id", how="left", maintain_order="left"), units)
                        .join(units.select("unit_id", "plausible_min", "plausible_max"), on="unit_id", how="left",
                              maintain_order="left"), key)
     report = with_duplicate_check(validate_screened(StagingValidation, joined), joined, key)
+    if consistency is not None:
+        report = with_consistency_check(report, joined, consistency)
     return joined.select(list(StagingObservations.to_schema().columns)), report
 
 
@@ -48,3 +53,30 @@ def in_base_units(observations: pl.DataFrame, series_catalog: pl.DataFrame, unit
     extra = ["realtime_start"] if "realtime_start" in observations.columns else []
     return joined.select("series_id", "date", pl.col("base_value").alias("value"),
                          pl.col("base_unit_id").alias("unit_id"), *extra)
+
+
+def with_consistency_check(report: ValidationReport, frame: pl.DataFrame,
+                           consistency: pl.DataFrame) -> ValidationReport:
+    """Add to ``report`` every row of a consistency group on a date where the group's sum is off its expected
+    total by more than the tolerance (each series of the group is named, so the slipped one is among them)."""
+    found = []
+    # the latest vintage of each (series, date) in the frame
+    current = (frame.sort("series_id", "date", "realtime_start").group_by("series_id", "date", maintain_order=True)
+               .last().filter(pl.col("value").is_not_null()))
+    for rule in consistency.to_dicts():
+        ids = rule["series_ids"]
+        members = current.filter(pl.col("series_id").is_in(ids))
+        sums = (members.group_by("date").agg(pl.col("value").sum().alias("_sum"), pl.len().alias("_n"))
+                .filter((pl.col("_n") == len(ids))
+                        & ((pl.col("_sum") - rule["expected_sum"]).abs() > rule["tolerance"])))
+        if sums.is_empty():
+            continue
+        rows = members.join(sums, on="date").with_columns(
+            pl.lit("(row)").alias("column"),
+            (pl.lit(f"{rule['rule_id']}: {' + '.join(ids)} sum to ") + pl.col("_sum").round(2).cast(pl.String)
+             + pl.lit(f", expected {rule['expected_sum']:g} +/- {rule['tolerance']:g}")).alias("check"))
+        found.append(rows.select(report.failures.columns))
+    if not found:
+        return report
+    failures = pl.concat([report.failures, *found], how="vertical_relaxed")
+    return ValidationReport(report.model, failures)

@@ -1,11 +1,19 @@
 """Publishing the analyst file: build a new DuckDB file beside the old one, check it, rename it into place.
 
-The file is written in DuckDB storage version v1.2.0 so the 1.x clients analysts use can open it. A run that
+The file is written in DuckDB storage version v1.2.0 so DuckDB 1.2 and later clients can open it. A run that
 fails or is killed before the rename leaves the previous file untouched; readers that hold the old file keep it.
+
+Run history: ``meta.runs`` lives in the working database, which only the pipeline opens; the published table is
+written from it. Before each build the history of the previous published file is merged in (the first run after
+an upgrade seeds it; a run killed between the rename and its own record is recovered). A previous file that
+cannot be read (held read-write by an analyst, locked, truncated) is reported, never taken as "no history": with
+a history in the working database the run goes on with a warning; without one it stops, since publishing would
+lose the earlier runs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 from dataclasses import dataclass
@@ -38,6 +46,18 @@ class PublishResult:
     path: Path
     row_counts: dict[str, int]
     bytes: int
+    # why the previous published file could not lend its history (the history came from the working database)
+    history_warning: str | None = None
+    runs_recovered: int = 0
+
+
+@dataclass(frozen=True)
+class HistoryMerge:
+    """What merging the previous published file's meta.runs into the working database found."""
+
+    runs_in_working: int
+    runs_recovered: int
+    warning: str | None
 
 
 def build_path_for(published: Path, run_id: str) -> Path:
@@ -60,9 +80,11 @@ def publish_file(working: Path, published: Path, run: RunRecord) -> PublishResul
     """Build, verify and atomically install the analyst file from the working database."""
     published.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_builds(published)
+    history = merge_previous_history(working, published)
     build = build_path_for(published, run.run_id)
+    finished_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     try:
-        row_counts = _build(working, published, build, run)
+        row_counts = _build(working, build, run, finished_at)
         _verify(build, row_counts)
         _fsync(build)
         os.replace(build, published)
@@ -71,14 +93,89 @@ def publish_file(working: Path, published: Path, run: RunRecord) -> PublishResul
         build.unlink(missing_ok=True)
         Path(f"{build}.wal").unlink(missing_ok=True)
         raise
-    return PublishResult(published, row_counts, published.stat().st_size)
+    _record_run(working, run, finished_at, row_counts)
+    return PublishResult(published, row_counts, published.stat().st_size, history.warning, history.runs_recovered)
 
 
-def _build(working: Path, published: Path, build: Path, run: RunRecord) -> dict[str, int]:
+def merge_previous_history(working: Path, published: Path) -> HistoryMerge:
+    """Copy into the working database's meta.runs every run the previous published file lists and it lacks.
+
+    Raises PublishError when the previous file exists but cannot be read and the working database has no
+    history of its own: publishing then would silently drop every earlier run.
+    """
+    con = duckdb.connect(str(working))
+    try:
+        own = con.execute("SELECT count(*) FROM meta.runs").fetchall()[0][0]
+        if not published.exists():
+            return HistoryMerge(own, 0, None)
+        try:
+            previous = _read_previous_runs(con, published)
+        except duckdb.Error as err:
+            problem = _first_line(err)
+            if own == 0:
+                raise PublishError(
+                    f"the run history in the previous published file {published} cannot be read ({problem}); "
+                    "publishing now would start a new history. Close the program that holds it (a duckdb session "
+                    "opened without -readonly, duckdb.connect without read_only=True) and run again, or move the "
+                    "file aside to start a new history.") from None
+            runs = f"{own} run{'s' if own != 1 else ''}"
+            return HistoryMerge(own, 0, f"the previous published file {published} could not be read ({problem}); "
+                                        f"its run history was taken from the working database ({runs})")
+        if previous is None:
+            runs = f"{own} run{'s' if own != 1 else ''}"
+            return HistoryMerge(own, 0, f"the previous published file {published} has no meta.runs table; "
+                                        f"the history starts from the working database ({runs})")
+        con.register("previous_runs", previous)
+        recovered = con.execute("INSERT INTO meta.runs SELECT * FROM previous_runs WHERE run_id NOT IN "
+                                "(SELECT run_id FROM meta.runs)").fetchall()[0][0]
+        con.unregister("previous_runs")
+        return HistoryMerge(own + recovered, recovered, None)
+    finally:
+        con.close()
+
+
+def _read_previous_runs(con: duckdb.DuckDBPyConnection, published: Path):
+    """The previous file's meta.runs as an Arrow table (None: the file has no such table); raises duckdb.Error."""
+    con.execute(f"ATTACH {_path_literal(published)} AS previous (READ_ONLY)")
+    try:
+        has_runs = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'previous' "
+                               "AND schema_name = 'meta' AND table_name = 'runs'").fetchall()[0][0]
+        if not has_runs:
+            return None
+        # read in full here: a truncated file fails now, not halfway through the insert
+        return con.sql("SELECT * FROM previous.meta.runs").to_arrow_table()
+    finally:
+        with contextlib.suppress(duckdb.Error):  # the original error says what is wrong with the file
+            con.execute("DETACH previous")
+
+
+def _record_run(working: Path, run: RunRecord, finished_at: dt.datetime, row_counts: dict[str, int]) -> None:
+    """Add the published run to the working database's history (the file is already in place)."""
+    con = duckdb.connect(str(working))
+    try:
+        con.execute("DELETE FROM meta.runs WHERE run_id = ?", [run.run_id])
+        con.execute(_INSERT_RUN, _run_values(run, finished_at, row_counts))
+    finally:
+        con.close()
+
+
+_INSERT_RUN = "INSERT INTO meta.runs VALUES (?, ?, ?, ?, 'published', map(?::VARCHAR[], ?::BIGINT[]), ?)"
+
+
+def _run_values(run: RunRecord, finished_at: dt.datetime, row_counts: dict[str, int]) -> list:
+    return [run.run_id, run.started_at, finished_at, run.source, list(row_counts), list(row_counts.values()),
+            run.series_report]
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
+def _build(working: Path, build: Path, run: RunRecord, finished_at: dt.datetime) -> dict[str, int]:
     con = duckdb.connect()
     try:
         con.execute(f"ATTACH {_path_literal(working)} AS work (READ_ONLY)")
-        has_previous = published.exists() and _attach_previous(con, published)
         con.execute(f"ATTACH {_path_literal(build)} AS pub (STORAGE_VERSION '{STORAGE_VERSION}')")
         con.execute("USE pub")
         row_counts: dict[str, int] = {}
@@ -92,7 +189,7 @@ def _build(working: Path, published: Path, build: Path, run: RunRecord) -> dict[
             cols = ", ".join(quote_identifier(c) for c in spec.column_names())
             con.execute(f"INSERT INTO {qualified(spec.name)} ({cols}) SELECT {cols} FROM work.{qualified(spec.name)}")
             row_counts[spec.name] = con.execute(f"SELECT count(*) FROM {qualified(spec.name)}").fetchall()[0][0]
-        row_counts["meta.runs"] = _write_runs(con, has_previous, run, row_counts)
+        row_counts["meta.runs"] = _write_runs(con, run, finished_at, row_counts)
         for stmt in split_statements(load_sql("pipeline/raw_views")):
             con.execute(stmt)
         con.execute("CHECKPOINT pub")
@@ -103,27 +200,15 @@ def _build(working: Path, published: Path, build: Path, run: RunRecord) -> dict[
     return row_counts
 
 
-def _attach_previous(con: duckdb.DuckDBPyConnection, published: Path) -> bool:
-    try:
-        con.execute(f"ATTACH {_path_literal(published)} AS previous (READ_ONLY)")
-        con.execute("SELECT count(*) FROM previous.meta.runs").fetchone()
-        return True
-    except duckdb.Error:
-        # an unreadable or pre-meta file cannot lend its history; the new file starts a new one
-        return False
-
-
-def _write_runs(con: duckdb.DuckDBPyConnection, has_previous: bool, run: RunRecord,
+def _write_runs(con: duckdb.DuckDBPyConnection, run: RunRecord, finished_at: dt.datetime,
                 row_counts: dict[str, int]) -> int:
-    if has_previous:
-        con.execute("INSERT INTO meta.runs SELECT * FROM previous.meta.runs WHERE run_id <> ? ORDER BY started_at",
-                    [run.run_id])
+    # the history is the working database's (merged with the previous file's by merge_previous_history)
+    con.execute("INSERT INTO meta.runs SELECT * FROM work.meta.runs WHERE run_id <> ? ORDER BY started_at",
+                [run.run_id])
     counts = dict(row_counts)
     counts["meta.runs"] = con.execute("SELECT count(*) FROM meta.runs").fetchall()[0][0] + 1
-    con.execute(
-        "INSERT INTO meta.runs VALUES (?, ?, ?, ?, 'published', map(?::VARCHAR[], ?::BIGINT[]), ?)",
-        [run.run_id, run.started_at, dt.datetime.now(dt.UTC).replace(tzinfo=None), run.source,
-         list(counts), list(counts.values()), run.series_report])
+    row_counts["meta.runs"] = counts["meta.runs"]
+    con.execute(_INSERT_RUN, _run_values(run, finished_at, counts))
     return counts["meta.runs"]
 
 

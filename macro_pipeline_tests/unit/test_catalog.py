@@ -19,7 +19,7 @@ from macro_pipeline.catalog import (
 )
 from macro_pipeline.settings import PROJECT_ROOT
 
-CATALOG_FILES = ("series.csv", "units.csv", "claims.csv", "indicators.csv")
+CATALOG_FILES = ("series.csv", "units.csv", "claims.csv", "indicators.csv", "consistency.csv")
 MANIFEST = PROJECT_ROOT / "data" / "fred_snapshot" / "MANIFEST.csv"
 
 

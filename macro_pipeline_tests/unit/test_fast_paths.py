@@ -181,7 +181,7 @@ def test_a_symlinked_series_file_is_refused_without_reading_its_target(tmp_path)
     with pytest.raises(SourceError) as info:
         SnapshotSource(snapshot_dir=str(tmp_path / "snap")).fetch(["GOODONE", "LINKED"], None)
     assert list(info.value.failures) == ["LINKED"]
-    assert "symbolic link" in info.value.failures["LINKED"]
+    assert "a link to a file outside the snapshot folder" in info.value.failures["LINKED"]
     assert "TOPSECRET" not in str(info.value) and "root:x" not in str(info.value)
 
 
@@ -230,7 +230,8 @@ def staging_frame(rows: list[tuple]) -> pl.DataFrame:
                                        "realtime_start": pl.Date}, orient="row")
     from macro_pipeline.transforms.staging import with_base_units
 
-    joined = with_base_units(frame.join(catalog.series.select("series_id", "unit_id", "date_rule", "max_step_ratio"),
+    rules = ["max_step_ratio", "ratio_floor", "max_step_abs", "max_step_p99_multiple"]  # the glitch guard's
+    joined = with_base_units(frame.join(catalog.series.select("series_id", "unit_id", "date_rule", *rules),
                                         on="series_id", how="left"), catalog.units)
     return (joined.join(catalog.units.select("unit_id", "plausible_min", "plausible_max"), on="unit_id", how="left")
             .sort("series_id", "date", "realtime_start"))
