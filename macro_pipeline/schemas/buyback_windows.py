@@ -35,7 +35,8 @@ class BuybackWindowCalendar(pa.DataFrameModel):
 
 class BuybackWindowReturnsByYear(pa.DataFrameModel):
     """S&P 500 returns and volatility inside vs outside the estimated buyback windows (claim C4), per calendar
-    year and pooled from the start of the sample to the end of each year, with sample sizes and a Welch t."""
+    year and pooled from the start of the sample to the end of each year, with sample sizes and a Welch t. The
+    statistics are given only when each group has at least the declared minimum of days (100); else counts only."""
 
     year: pl.Date = field("calendar year, by its first day", "date", nullable=False, unique=True)
     open_days: pl.Int32 = field("days with a return in open windows (this year)", "trading days", nullable=False, ge=0)

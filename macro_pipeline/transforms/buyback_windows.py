@@ -23,7 +23,7 @@ def window_calendar(days: pl.Series, start_before: int, earnings_after: int, end
     sessions = sessions.with_columns(
         (pl.col("date").dt.quarter() != pl.col("date").shift(-1).dt.quarter()).fill_null(False).alias("_quarter_end"))
     ends = sessions.filter(pl.col("_quarter_end")).select(pl.col("_i").alias("_qi"))
-    frame = sessions.join(days.to_frame(), on="date", how="inner").sort("_i")
+    frame = sessions.join(days.alias("date").to_frame(), on="date", how="inner").sort("_i")
     # the quarter end a session's blackout refers to: the last quarter end at or before it, or the next one if
     # that is within start_before sessions
     frame = (frame.join_asof(ends.with_columns(pl.col("_qi").alias("_prev")), left_on="_i", right_on="_qi",
@@ -39,10 +39,16 @@ def window_calendar(days: pl.Series, start_before: int, earnings_after: int, end
     return frame.select("date", "sessions_from_quarter_end", (~closed).alias("window_open"))
 
 
-def welch(open_returns: pl.Series, closed_returns: pl.Series, threshold: float) -> dict[str, object]:
+def welch(open_returns: pl.Series, closed_returns: pl.Series, threshold: float,
+          min_days: int) -> dict[str, object]:
     """Means, annualised volatilities, their differences and the Welch t (open minus closed) of two samples of
-    daily returns (percent); statistics a sample too small for them are left without a value."""
+    daily returns (percent). With fewer than ``min_days`` in either group only the counts are given: the
+    comparison and its normal-approximation test are not made on a small sample."""
     n1, n2 = open_returns.len(), closed_returns.len()
+    if n1 < max(min_days, 2) or n2 < max(min_days, 2):
+        return {"open_days": n1, "closed_days": n2, **dict.fromkeys(
+            ("open_mean_return_pct", "closed_mean_return_pct", "open_vol_pct", "closed_vol_pct",
+             "open_minus_closed_return_bp", "closed_minus_open_vol_pp", "welch_t", "welch_df", "significant"))}
     m1 = open_returns.mean() if n1 else None
     m2 = closed_returns.mean() if n2 else None
     s1 = open_returns.std() if n1 > 1 else None
@@ -56,10 +62,12 @@ def welch(open_returns: pl.Series, closed_returns: pl.Series, threshold: float) 
     if s1 is not None and s2 is not None:
         out["closed_minus_open_vol_pp"] = (s2 - s1) * math.sqrt(ANNUALISATION_DAYS)
         v1, v2 = s1 * s1 / n1, s2 * s2 / n2
-        if v1 + v2 > 0:
+        df_denominator = v1 * v1 / (n1 - 1) + v2 * v2 / (n2 - 1)
+        # identical returns in both groups (or variances too small to square) have no t: nothing to test
+        if v1 + v2 > 0 and df_denominator > 0:
             t = (m1 - m2) / math.sqrt(v1 + v2)
             out["welch_t"] = t
-            out["welch_df"] = (v1 + v2) ** 2 / (v1 * v1 / (n1 - 1) + v2 * v2 / (n2 - 1))
+            out["welch_df"] = (v1 + v2) ** 2 / df_denominator
             out["significant"] = abs(t) >= threshold
     return out
 
@@ -101,14 +109,15 @@ def buyback_window_returns_by_year(calendar: pl.DataFrame, assumptions: pl.DataF
     Method: the daily returns of marts.buyback_window_calendar split by window_open; per group the number of days,
     the mean daily return and the annualised standard deviation; open minus blackout mean return (basis points a
     day) with a Welch t statistic and Welch-Satterthwaite degrees of freedom, called significant at the declared
-    |t| >= 1.96 (normal approximation of a two-sided 5% test, fair with the hundreds of days per group of the
-    pooled sample; a single year's t is weaker). The last year is partial.
+    |t| >= 1.96 (normal approximation of a two-sided 5% test), made only when each group has at least the declared
+    100 days (a partial year or a short sample gives counts only). The last year is partial.
 
     Limits: daily returns are autocorrelated in volatility and the groups alternate in blocks, so the Welch t
     overstates significance somewhat; the windows are an estimate (see the calendar), and the claim's other part,
     that buybacks are the largest net buyer, is not measured by market prices at all.
     """
     threshold = md.parameter(assumptions, MODEL, "significance_abs_t")
+    min_days = int(md.parameter(assumptions, MODEL, "min_days_per_group"))
     returns = calendar.filter(pl.col("sp500_return_pct").is_not_null()).with_columns(
         pl.col("date").dt.truncate("1y").alias("year"))
     rows = []
@@ -116,9 +125,9 @@ def buyback_window_returns_by_year(calendar: pl.DataFrame, assumptions: pl.DataF
         this = returns.filter(pl.col("year") == year)
         pooled = returns.filter(pl.col("year") <= year)
         yearly = welch(this.filter(pl.col("window_open"))["sp500_return_pct"],
-                       this.filter(~pl.col("window_open"))["sp500_return_pct"], threshold)
+                       this.filter(~pl.col("window_open"))["sp500_return_pct"], threshold, min_days)
         to_date = welch(pooled.filter(pl.col("window_open"))["sp500_return_pct"],
-                        pooled.filter(~pl.col("window_open"))["sp500_return_pct"], threshold)
+                        pooled.filter(~pl.col("window_open"))["sp500_return_pct"], threshold, min_days)
         rows.append({"year": year, **yearly, **{f"to_date_{k}": v for k, v in to_date.items()},
                      "assumptions_version": md.assumptions_version(assumptions)})
     schema = {name: column.dtype.type for name, column in BuybackWindowReturnsByYear.to_schema().columns.items()}

@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import functools
 import io
+import warnings
 from pathlib import Path
 
 import exchange_calendars as xcals
@@ -25,7 +26,7 @@ NUMERIC_PARAMETERS = {
                    "aum_usd_bn", "annualisation_days", "window_days"),
     "cta_trend": ("lookback_days", "full_position_usd_bn", "followthrough_days", "window_days"),
     "buyback_windows": ("blackout_start_days_before_quarter_end", "typical_earnings_days_after_quarter_end",
-                        "blackout_end_days_after_earnings", "significance_abs_t"),
+                        "blackout_end_days_after_earnings", "significance_abs_t", "min_days_per_group"),
     "vix_term_structure": ("panic_drawdown_pct", "drawdown_high_lookback_days", "drawdown_before_days",
                            "return_after_days"),
     "crypto": ("vol_window_days", "annualisation_days", "corr_window_trading_days"),
@@ -124,8 +125,11 @@ def assumptions_version(assumptions: pl.DataFrame) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _nyse_sessions() -> tuple[dt.date, ...]:
-    calendar = xcals.get_calendar("XNYS", start=CALENDAR_START.isoformat(), end=CALENDAR_END.isoformat())
-    return tuple(session.date() for session in calendar.sessions)
+    with warnings.catch_warnings():
+        # exchange-calendars 4.13 on pandas 3 warns about its own use of Series.values; the sessions are unaffected
+        warnings.filterwarnings("ignore", message="Series.values returning an ndarray")
+        calendar = xcals.get_calendar("XNYS", start=CALENDAR_START.isoformat(), end=CALENDAR_END.isoformat())
+        return tuple(session.date() for session in calendar.sessions)
 
 
 def trading_days(start: dt.date, end: dt.date) -> pl.Series:

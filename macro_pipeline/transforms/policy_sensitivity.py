@@ -115,11 +115,14 @@ def policy_sensitivity_by_year(daily: pl.DataFrame, assumptions: pl.DataFrame) -
     out = out.with_columns(pl.col("_n").fill_null(0).cast(pl.Int32).alias("return_days"),
                            *[pl.col(f"_n_{g}").fill_null(0) for g in DAY_GROUPS],
                            *[pl.col(f"_var_{g}").fill_null(0.0) for g in DAY_GROUPS])
-    some = (pl.col("_n") > 0) & (pl.col("_var") > 0)
+    # the total as the sum of the groups' sums, so that the shares add up exactly and none exceeds 100 by a rounding
+    out = out.with_columns(pl.sum_horizontal(*[pl.col(f"_var_{g}") for g in DAY_GROUPS]).alias("_var"))
+    # a year of unchanged closes has days but no variance to share out: its variance shares have no value
     out = out.with_columns(
-        *[pl.when(some).then(100 * pl.col(f"_n_{g}") / pl.col("_n")).alias(f"{g}_days_share_pct") for g in DAY_GROUPS],
-        *[pl.when(some).then(100 * pl.col(f"_var_{g}") / pl.col("_var")).alias(f"{g}_variance_share_pct")
-          for g in DAY_GROUPS])
+        *[pl.when(pl.col("_n") > 0).then(100 * (pl.col(f"_n_{g}") / pl.col("_n"))).alias(f"{g}_days_share_pct")
+          for g in DAY_GROUPS],
+        *[pl.when(pl.col("_var") > 0).then(100 * (pl.col(f"_var_{g}") / pl.col("_var")))
+          .alias(f"{g}_variance_share_pct") for g in DAY_GROUPS])
     out = out.with_columns(
         (pl.col("fomc_variance_share_pct") + pl.col("policy_move_variance_share_pct") - pl.col("fomc_days_share_pct")
          - pl.col("policy_move_days_share_pct")).alias("policy_days_variance_excess_pp"),
