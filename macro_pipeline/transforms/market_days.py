@@ -7,15 +7,16 @@ price is a gap the marts report (``*_gap`` columns and counts), not a holiday, a
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import functools
-import io
 import warnings
 from pathlib import Path
 
 import exchange_calendars as xcals
+import pandera.polars as pa
 import polars as pl
+
+from macro_pipeline.catalog import CatalogError, check_file, read_csv_text, rule
 
 ASSUMPTIONS_FILE = Path(__file__).resolve().parents[1] / "catalog" / "flow_model_assumptions.csv"
 ASSUMPTION_COLUMNS = ["version", "model", "parameter", "value", "unit", "rationale", "source"]
@@ -50,51 +51,49 @@ def load_flow_assumptions(path: Path | str | None = None) -> pl.DataFrame:
 
 
 def parse_flow_assumptions(text: str, name: str = "flow_model_assumptions.csv") -> pl.DataFrame:
-    """The assumptions as a frame (ASSUMPTION_COLUMNS, all text): one version, every row with its unit, rationale
-    and source, every model's parameters present once (lookbacks may repeat), numeric ones numeric and positive
-    where they are counts or sizes."""
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in ASSUMPTION_COLUMNS if c not in (reader.fieldnames or [])]
+    """The assumptions as a frame (ASSUMPTION_COLUMNS, all text), validated by one pandera schema
+    (catalog.check_file, naming the rows that break a rule): every row with its version, model, parameter, value,
+    unit, rationale and source; known models and parameters; numbers where numbers are due (positive, whole for
+    day counts); one version. Then per model: every parameter present, once (lookbacks may repeat)."""
+    try:
+        frame = read_csv_text(name, text)
+    except CatalogError as err:
+        raise FlowAssumptionError(str(err)) from None
+    missing = [c for c in ASSUMPTION_COLUMNS if c not in frame.columns]
     if missing:
         raise FlowAssumptionError(f"{name}: missing columns {missing}")
-    rows = list(reader)
-    if not rows:
-        raise FlowAssumptionError(f"{name}: no assumptions")
-    seen: dict[tuple[str, str], int] = {}
-    for i, row in enumerate(rows, start=1):
-        where = f"{name} row {i}"
-        for column in ASSUMPTION_COLUMNS:
-            if not (row[column] or "").strip():
-                raise FlowAssumptionError(f"{where}: {column} is empty")
-        model, parameter, value = row["model"], row["parameter"], row["value"]
-        if model not in NUMERIC_PARAMETERS:
-            raise FlowAssumptionError(f"{where}: unknown model {model!r}; known: {sorted(NUMERIC_PARAMETERS)}")
-        if parameter in NUMERIC_PARAMETERS[model]:
-            try:
-                number = float(value)
-            except ValueError:
-                raise FlowAssumptionError(f"{where}: {model}.{parameter} must be a number, not {value!r}") from None
-            if not parameter.endswith("drawdown_pct") and number <= 0:
-                raise FlowAssumptionError(f"{where}: {model}.{parameter} must be positive")
-            if parameter.endswith("_days") and number != int(number):
-                raise FlowAssumptionError(f"{where}: {model}.{parameter} is a whole number of days")
-        elif parameter in TEXT_PARAMETERS.get(model, {}):
-            allowed = TEXT_PARAMETERS[model][parameter]
-            if value not in allowed:
-                raise FlowAssumptionError(f"{where}: {model}.{parameter} must be one of {list(allowed)}")
-        else:
-            raise FlowAssumptionError(f"{where}: unknown parameter {model}.{parameter}")
-        key = (model, parameter)
-        seen[key] = seen.get(key, 0) + 1
-        if seen[key] > 1 and key not in REPEATABLE:
-            raise FlowAssumptionError(f"{where}: {model}.{parameter} is declared more than once")
-    if len({r["version"] for r in rows}) != 1:
-        raise FlowAssumptionError(f"{name}: all rows carry the same version")
-    for model, parameters in NUMERIC_PARAMETERS.items():
-        absent = [p for p in (*parameters, *TEXT_PARAMETERS.get(model, {})) if (model, p) not in seen]
+    model, param, value = pl.col("model"), pl.col("parameter"), pl.col("value")
+    number = value.cast(pl.Float64, strict=False)
+    numeric = pl.concat_str(model, param, separator=".").is_in(
+        [f"{m}.{p}" for m, ps in NUMERIC_PARAMETERS.items() for p in ps])
+    text_keys = {f"{m}.{p}": list(allowed) for m, ps in TEXT_PARAMETERS.items() for p, allowed in ps.items()}
+    key = pl.concat_str(model, param, separator=".")
+    schema = pa.DataFrameSchema(
+        {c: pa.Column(str, nullable=False, description="every assumption needs one") for c in ASSUMPTION_COLUMNS},
+        checks=[
+            rule(model.is_in(sorted(NUMERIC_PARAMETERS)), f"model is one of {sorted(NUMERIC_PARAMETERS)}"),
+            rule(numeric | key.is_in(sorted(text_keys)), "parameter is a known parameter of its model"),
+            rule(~numeric | number.is_not_null(), "a numeric parameter's value is a number"),
+            rule(~numeric | param.str.ends_with("drawdown_pct") | (number > 0),
+                 "a numeric parameter (other than a drawdown threshold) is positive"),
+            rule(~numeric | ~param.str.ends_with("_days") | (number == number.round(0)),
+                 "a number of days is whole"),
+            *[rule((key != k) | value.is_in(allowed), f"{k} is one of {allowed}") for k, allowed in text_keys.items()],
+            rule(pl.col("version").n_unique() == 1, "all rows carry the same version"),
+        ], name=name)
+    check_file(name, frame, schema, error=FlowAssumptionError)
+    declared = frame.group_by("model", "parameter").len()
+    repeated = declared.filter((pl.col("len") > 1) & ~pl.struct("model", "parameter").is_in(
+        [{"model": m, "parameter": p} for m, p in REPEATABLE]))
+    if repeated.height:
+        raise FlowAssumptionError(f"{name}: {sorted(f'{m}.{p}' for m, p, _ in repeated.iter_rows())} declared more "
+                                  "than once")
+    for m, parameters in NUMERIC_PARAMETERS.items():
+        present = set(frame.filter(model == m)["parameter"].to_list())
+        absent = [p for p in (*parameters, *TEXT_PARAMETERS.get(m, {})) if p not in present]
         if absent:
-            raise FlowAssumptionError(f"{name}: model {model} lacks {absent}")
-    return pl.DataFrame(rows, schema=dict.fromkeys(ASSUMPTION_COLUMNS, pl.String))
+            raise FlowAssumptionError(f"{name}: model {m} lacks {absent}")
+    return frame.select(ASSUMPTION_COLUMNS)
 
 
 def parameter_values(assumptions: pl.DataFrame, model: str, parameter: str) -> list[float]:

@@ -55,17 +55,21 @@ def _packaged_text() -> str:
 
 @pytest.mark.parametrize(("edit", "message"), [
     (lambda t: t.replace("vol_target,leverage_cap_pct,150", "vol_target,leverage_cap_pct,lots"),
-     r"vol_target.leverage_cap_pct must be a number, not 'lots'"),
+     r"rows \[4\] break the rule: a numeric parameter's value is a number"),
     (lambda t: "\n".join(line for line in t.splitlines() if ",aum_usd_bn," not in line) + "\n",
      r"model vol_target lacks \['aum_usd_bn'\]"),
     (lambda t: t.replace("2026-12-04.1,crypto,vol_window_days", "2026-12-05.1,crypto,vol_window_days"),
      "all rows carry the same version"),
     (lambda t: t + "2026-12-04.1,vol_target,aum_usd_bn,500,usd bn,why,src\n", "declared more than once"),
-    (lambda t: t.replace("vol_target,target_vol_pct,10,percent annualised volatility,",
-                         "vol_target,target_vol_pct,10,percent annualised volatility,,"),
-     "row 3: rationale is empty"),
+    (lambda t: t.replace('"10% is the most common target of index-provider risk-control indices (S&P 500 Risk Control '
+                         'indices offer 5/10/12/15/18%; 10/12/15% typical)."', '""'),
+     r"rows \[3\] break the rule: rationale: "),
+    (lambda t: t.replace("vol_target,vol_rule,max", "vol_target,vol_rule,min"),
+     r"rows \[7\] break the rule: vol_target.vol_rule is one of \['max'\]"),
+    (lambda t: t.replace("crypto,corr_window_trading_days", "crypto,corr_window_days"),
+     "break the rule: parameter is a known parameter of its model"),
     (lambda t: t.replace("cta_trend,followthrough_days,5,", "cta_trend,followthrough_days,2.5,"),
-     "whole number of days"),
+     r"rows \[16\] break the rule: a number of days is whole"),
 ])
 def test_a_broken_assumptions_file_is_refused_naming_the_row(edit, message):
     with pytest.raises(md.FlowAssumptionError, match=message):

@@ -238,7 +238,7 @@ def test_periods_step_back_by_the_indicator_frequency():
     ("v1,C8,C8.1,liq_change,median,,>,0,billions of U.S. dollars,,t,why,src", "C8.1", "statistic is one of"),
     ("v1,C8,C8.1,liq_change,latest,,>,0,billions of U.S. dollars,2024-13-01,t,why,src", "C8.1",
      "max_date is blank or an ISO date (YYYY-MM-DD)"),
-    ("v1,C8,C8.0,liq_change,none,,,,,,t,why,src", "C8.0", "a 'none' row (a claim without a test) leaves"),
+    ("v1,C8,C8.0,liq_change,none,,,,,,t,why,src", "C8.0", "a 'none' or 'outside_data' row (not a test) leaves"),
     ("v2,C8,C8.1,liq_change,latest,,>,0,billions of U.S. dollars,,t,why,src", "C6.0",
      "one file, one rule_version"),
 ])
@@ -284,7 +284,8 @@ def test_an_outside_data_row_sits_beside_tests_and_is_named_in_the_evidence_not_
 
 
 def test_an_outside_data_row_must_be_blank_like_none():
-    with pytest.raises(RulesError, match="must be blank for statistic 'outside_data'"):
+    with pytest.raises(RulesError, match=r"rule_id \['C8.9'\] \(line 4\) break the rule: a 'none' or 'outside_data' "
+                                         r"row \(not a test\) leaves"):
         rules(C8_RULES + "v1,C8,C8.9,liq_change,outside_data,,,,,,x,why,thesis\n")
 
 
