@@ -18,7 +18,7 @@ from macro_pipeline.defs.metadata import OWNERS, markdown_table
 from macro_pipeline.defs.resources import CatalogResource
 from macro_pipeline.reference import CITATION_COLUMNS, REFERENCE_FILES, load_reference
 from macro_pipeline.reference.tables import reference_schema
-from macro_pipeline.transforms import assumptions, datacenter_power, gdp_ex_ai
+from macro_pipeline.transforms import assumptions, datacenter_power, gdp_ex_ai, market_days
 from macro_pipeline.transforms.validation import validate_schema
 from macro_pipeline.warehouse import Warehouse
 
@@ -39,6 +39,12 @@ CONFIG_FILES: dict[str, tuple[Callable[[Path], pl.DataFrame], str]] = {
         "The versioned assumptions of the real-economy marts (catalog/real_economy_assumptions.csv): base periods "
         "of the indexes (C7, C9, C12), mortgage terms (30 years, 20% down) and the conversion "
         "of constant-dollar income (C9), each with rationale and source."),
+    "flow_model_assumptions": (
+        market_days.load_flow_assumptions,
+        "The versioned parameters of the market-structure models (catalog/flow_model_assumptions.csv): the C1 "
+        "policy proxy and its largest-move share, the vol-target target, leverage cap, windows and AUM, the CTA "
+        "lookbacks and risk budget, the buyback blackout rule, the VIX panic rule and the crypto alignment rule, "
+        "each with unit, rationale and source (mostly rows of data/reference/flow_model_assumptions.csv)."),
 }
 
 

@@ -54,6 +54,9 @@ class ReferenceFile:
     note_column: str | None = "note"
     # at least one of these columns must have a value in every row (e.g. TWh or a share)
     one_of: tuple[str, ...] = field(default=())
+    # citation columns a row may leave empty (e.g. ``published`` when the source page shows no date); an empty
+    # one is stored as null, never filled in
+    optional_citation_columns: tuple[str, ...] = ()
     description: str = ""
     # plausible ranges (column, low, high; None = open): a stated value column is checked on its figure and
     # both bounds, a numeric column on its number. A sign slip ('-5' TWh) is refused, not published.
@@ -116,6 +119,20 @@ REFERENCE_FILES: dict[str, ReferenceFile] = {f.name: f for f in (
                   description=('Census Value of Construction Put in Place, private: total, nonresidential, office, '
                                'data center (from 2014), manufacturing; SAAR and NSA, $ millions, monthly '
                                '1993-2026-07; flag marks revised (r) and preliminary (p) months.')),
+    ReferenceFile("flow_model_assumptions", required_columns=("model", "parameter", "value_as_stated", "unit"),
+                  optional_citation_columns=("published",),
+                  description=('Published conventions and size estimates behind the flow models (vol-control AUM, '
+                               'targets and leverage caps, CTA lookbacks and trigger levels, buyback totals and '
+                               'blackout descriptions, VIX>VIX3M frequency), each as its source words it '
+                               '(value_as_stated is prose or a figure and is kept as text: most rows are outside '
+                               'the stated-value grammar); published is empty where the page shows no date. The '
+                               "models' parameters are taken from these rows into catalog/flow_model_assumptions.csv."
+                               )),
+    ReferenceFile("event_calendar_us", date_columns=("date",), required_columns=("event",),
+                  optional_citation_columns=("published",),
+                  description=('US macro event dates 2016-2026: FOMC decisions (scheduled and unscheduled), BLS CPI '
+                               'and Employment Situation releases, from the Fed and BLS calendars; published is '
+                               'empty where the calendar page has no publication date.')),
 )}
 
 _STRICT_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$", re.ASCII)
@@ -157,12 +174,16 @@ def parse_reference(spec: ReferenceFile, text: str) -> pl.DataFrame:
         if None in row or any(v is None for v in row.values()):
             raise ReferenceError(f"{where}: the row does not have {len(header)} fields")
         for column in (*CITATION_COLUMNS, *spec.required_columns):
+            if column in spec.optional_citation_columns and column not in spec.required_columns:
+                continue
             if not row[column].strip():
                 raise ReferenceError(f"{where}: column {column!r} is empty (every row must carry "
                                      f"{', '.join(CITATION_COLUMNS)} and {', '.join(spec.required_columns) or '-'})")
         if spec.one_of and not any(row[c].strip() for c in spec.one_of):
             raise ReferenceError(f"{where}: none of {list(spec.one_of)} has a value")
         parsed: dict[str, object] = dict(row)
+        for column in spec.optional_citation_columns:
+            parsed[column] = row[column].strip() or None
         for column in spec.numeric_columns:
             parsed[column] = _strict_number(row[column], where, column)
         for column in spec.date_columns:
@@ -275,6 +296,9 @@ def reference_schema(spec: ReferenceFile) -> pa.DataFrameSchema:
         c: pa.Column(pl.String, pa.Check.str_length(min_value=1), nullable=False,
                      description=('citation: every number keeps its source'))
         for c in CITATION_COLUMNS}
+    for c in spec.optional_citation_columns:
+        columns[c] = pa.Column(pl.String, pa.Check.str_length(min_value=1), nullable=True,
+                               description="citation; null where the source shows none")
     for c in spec.required_columns:
         columns[c] = pa.Column(nullable=False, description=("required by the table's loader"))
     for c in spec.numeric_columns:

@@ -13,6 +13,9 @@ its ``date_column`` in ``catalog/indicators.csv``):
   compared is the least favourable one (the smallest for ``>``/``>=``, the largest for ``<``/``<=``).
 - ``none``: not a test. The row declares that no indicator measures the claim yet; its ``what_it_tests`` says what
   is missing and goes into the evidence. Indicator, periods, comparison, threshold, unit and max_date are blank.
+- ``outside_data``: not a test either, and it may sit beside a claim's tests: a part of the claim that market or
+  economic data cannot test at all (e.g. C11's political salience). Its ``what_it_tests`` is appended to the
+  evidence ("Not tested, outside the data: ..."); the verdict is decided by the tests alone. Blank as ``none``.
 
 Only observed values count. A value dated after its ``as_of`` (the vintage date of the inputs) is a period not
 observed yet and is ignored; a rule may also set ``max_date`` to stop earlier, which rules on the scenario
@@ -49,7 +52,8 @@ RULE_COLUMNS = ["rule_version", "claim_id", "rule_id", "indicator_id", "statisti
                 "threshold", "threshold_unit", "max_date", "what_it_tests", "rationale", "source", "max_age_days"]
 # columns a rules file (or a row, at its end) may leave out: older files and other branches' rows keep parsing
 OPTIONAL_RULE_COLUMNS = ("max_age_days",)
-STATISTICS = ("latest", "change_over_periods", "mean_of_last_n", "all_of_last_n", "none")
+STATISTICS = ("latest", "change_over_periods", "mean_of_last_n", "all_of_last_n", "none", "outside_data")
+NOT_TESTS = ("none", "outside_data")
 COMPARISONS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
 # the indicator date column names a period length (catalog/indicators.csv date_column)
 PERIODS_BY_DATE_COLUMN = {"week_date": "week", "month": "month", "quarter": "quarter", "year": "year"}
@@ -127,7 +131,8 @@ def parse_rules(text: str, indicators: pl.DataFrame, claims: pl.DataFrame,
                            pl.col("_date_column").replace_strict(PERIODS_BY_DATE_COLUMN, default=None)
                            .alias("period")))
     statistic, none = pl.col("statistic"), pl.col("statistic") == "none"
-    test = ~none
+    not_test = statistic.is_in(NOT_TESTS)  # 'none' and 'outside_data'
+    test = ~not_test
     over_periods = statistic.is_in(["change_over_periods", "mean_of_last_n", "all_of_last_n"])
     known_claims = claims["claim_id"].to_list()
     blank_for_none = ["indicator_id", "periods", "comparison", "threshold", "threshold_unit", "max_date",
@@ -143,17 +148,18 @@ def parse_rules(text: str, indicators: pl.DataFrame, claims: pl.DataFrame,
             rule(pl.col("rule_version").n_unique() == 1, "one file, one rule_version"),
             rule(statistic.is_in(STATISTICS), f"statistic is one of {list(STATISTICS)}"),
             rule(test | pl.all_horizontal(pl.col(c).is_null() for c in blank_for_none),
-                 f"a 'none' row (a claim without a test) leaves {blank_for_none} blank"),
-            rule(none | pl.col("_unit").is_not_null(), "indicator_id is an indicator of indicators.csv"),
+                 f"a 'none' or 'outside_data' row (not a test) leaves {blank_for_none} blank"),
+            rule(not_test | pl.col("_unit").is_not_null(), "indicator_id is an indicator of indicators.csv"),
             rule((statistic != "latest") | pl.col("periods").is_null(), "periods is blank for statistic 'latest'"),
             rule(~over_periods | (pl.col("_periods") > 0), "a statistic over periods has a positive whole number "
                                                            "of periods"),
             rule(~over_periods | pl.col("period").is_not_null(),
                  f"an indicator tested over periods is dated by one of {sorted(PERIODS_BY_DATE_COLUMN)} (else use "
                  "statistic 'latest')"),
-            rule(none | pl.col("comparison").is_in(list(COMPARISONS)), f"comparison is one of {list(COMPARISONS)}"),
-            rule(none | pl.col("_threshold").is_finite(), "threshold is a finite number"),
-            rule(none | (pl.col("threshold_unit") == pl.col("_unit")),
+            rule(not_test | pl.col("comparison").is_in(list(COMPARISONS)),
+                 f"comparison is one of {list(COMPARISONS)}"),
+            rule(not_test | pl.col("_threshold").is_finite(), "threshold is a finite number"),
+            rule(not_test | (pl.col("threshold_unit") == pl.col("_unit")),
                  "threshold_unit is the unit of its indicator in indicators.csv"),
             rule(pl.col("max_date").is_null() | pl.col("_max_date").is_not_null(),
                  "max_date is blank or an ISO date (YYYY-MM-DD)"),
@@ -287,8 +293,10 @@ def evaluate_rule(rule: dict, values: pl.DataFrame) -> Outcome:
 
 
 def evaluate_rules(values: pl.DataFrame, rules: pl.DataFrame) -> pl.DataFrame:
-    """Every test of ``rules`` (rows with statistic 'none' are not tests) on ``values`` (published.indicators)."""
-    outcomes = [evaluate_rule(rule, values) for rule in rules.iter_rows(named=True) if rule["statistic"] != "none"]
+    """Every test of ``rules`` (rows with statistic 'none' or 'outside_data' are not tests) on ``values``
+    (published.indicators)."""
+    outcomes = [evaluate_rule(rule, values) for rule in rules.iter_rows(named=True)
+                if rule["statistic"] not in NOT_TESTS]
     return pl.DataFrame([o.__dict__ for o in outcomes],
                         schema={"rule_id": pl.String, "claim_id": pl.String, "indicator_id": pl.String,
                                 "value": pl.Float64, "date": pl.Date, "met": pl.Boolean, "text": pl.String})
@@ -364,6 +372,9 @@ def claims_scorecard(values: pl.DataFrame, rules: pl.DataFrame, claims: pl.DataF
         n_without = sum(1 for t in tests if t["met"] is None)
         verdict = verdict_of(len(tests), n_met, n_without)
         evidence = _evidence(claim_id, verdict, tests, notes.to_list(), version)
+        outside = rules.filter((pl.col("claim_id") == claim_id) & (pl.col("statistic") == "outside_data"))
+        if not outside.is_empty():
+            evidence += " Not tested, outside the data: " + " ".join(outside["what_it_tests"].to_list())
         problems = _mart_problems(marts, claim_id)
         if problems:
             verdict, evidence = "insufficient data", problems + " " + evidence

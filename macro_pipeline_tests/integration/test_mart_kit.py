@@ -183,6 +183,12 @@ def test_a_data_folder_built_by_the_previous_release_is_upgraded(data_dir: Path,
 # tables whose rows describe the run or the code rather than the data
 _RUN_TABLES = {"meta.runs", "catalog.tables"}
 _RUN_COLUMNS = {"loaded_at", "evidence"}
+# claims this version gives their first indicators and rules (issue 11: the market-structure marts); their rows in
+# these tables are new, every other row must be as the previous release published it
+_NEW_CLAIMS = ("C1", "C2", "C3", "C4", "C5", "C11")
+_ROWS_COMPARED = {f"{schema}.{name}": f"claim_id NOT IN {_NEW_CLAIMS}"
+                  for schema, name in (("catalog", "claims"), ("published", "indicators"),
+                                       ("published", "claims_scorecard"))}
 
 
 def _assert_same_published_values(before: Path, after: Path) -> None:
@@ -206,7 +212,9 @@ def _assert_same_published_values(before: Path, after: Path) -> None:
         kept = [(c, t) for c, t in columns if c not in _RUN_COLUMNS]
         exact = ", ".join(f'"{c}"' for c, t in kept if t != "DOUBLE")
         numbers = [c for c, t in kept if t == "DOUBLE"]
-        key_rows = f'SELECT row_number() OVER (ORDER BY {exact or "1"}) AS n, * FROM {{db}}."{schema}"."{name}"'
+        where = f"WHERE {_ROWS_COMPARED[f'{schema}.{name}']}" if f"{schema}.{name}" in _ROWS_COMPARED else ""
+        key_rows = (f'SELECT row_number() OVER (ORDER BY {exact or "1"}) AS n, * FROM {{db}}."{schema}"."{name}" '
+                    f"{where}")
         differing = con.execute(
             f"SELECT count(*) FROM ({key_rows.format(db='b')}) AS x FULL JOIN ({key_rows.format(db='a')}) AS y "
             f"USING (n) WHERE " + " OR ".join(

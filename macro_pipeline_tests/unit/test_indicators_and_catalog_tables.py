@@ -173,6 +173,8 @@ def test_claims_table_lists_indicators_and_series_per_claim():
     assert {"WALCL", "WDTGAL", "RRPONTSYD"} <= set(c8["series_ids"])
     assert c8["series_ids"] == sorted(c8["series_ids"])
     c3 = out.filter(pl.col("claim_id") == "C3").row(0, named=True)
-    assert c3["indicator_ids"] == []
+    assert c3["indicator_ids"] == sorted(["sp500_sma_200d", "cta_flip_level_20d", "cta_flip_level_50d",
+                                          "cta_flip_level_100d", "cta_flip_level_200d", "cta_aggregate_signal",
+                                          "cta_position_usd_bn", "cta_flips_followed_share_pct"])
     assert c3["series_ids"] == ["SP500"]
     CatalogClaims.validate(out)

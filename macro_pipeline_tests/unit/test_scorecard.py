@@ -238,7 +238,7 @@ def test_periods_step_back_by_the_indicator_frequency():
     ("v1,C8,C8.1,liq_change,median,,>,0,billions of U.S. dollars,,t,why,src", "C8.1", "statistic is one of"),
     ("v1,C8,C8.1,liq_change,latest,,>,0,billions of U.S. dollars,2024-13-01,t,why,src", "C8.1",
      "max_date is blank or an ISO date (YYYY-MM-DD)"),
-    ("v1,C8,C8.0,liq_change,none,,,,,,t,why,src", "C8.0", "a 'none' row (a claim without a test) leaves"),
+    ("v1,C8,C8.0,liq_change,none,,,,,,t,why,src", "C8.0", "a 'none' or 'outside_data' row (not a test) leaves"),
     ("v2,C8,C8.1,liq_change,latest,,>,0,billions of U.S. dollars,,t,why,src", "C6.0",
      "one file, one rule_version"),
 ])
@@ -269,6 +269,26 @@ def test_parser_refuses_a_bad_header_a_duplicate_id_and_an_uncovered_claim():
         parse_rules(HEADER + "\n" + C8_RULES + "".join(NONE_ROWS.values()), INDICATORS, CLAIMS)
 
 
+def test_an_outside_data_row_sits_beside_tests_and_is_named_in_the_evidence_not_judged():
+    outside = "v1,C8,C8.9,,outside_data,,,,,,who holds the reserves is not in the data,why,thesis\n"
+    parsed = rules(C8_RULES + outside)
+    vals = values(("liq_change", D(2026, 11, 18), 10.0), ("fed_change", D(2026, 11, 18), -5.0))
+    out = row(score(parsed, vals), "C8")
+    # the verdict comes from the two tests alone; the untestable part is said, not counted
+    assert (out["verdict"], out["rules_evaluated"], out["rules_met"]) == ("supported", 2, 2)
+    assert out["evidence"].endswith("Not tested, outside the data: who holds the reserves is not in the data")
+    # the same rule with a fed_change that fails is mixed, still with the note
+    out = row(score(parsed, values(("liq_change", D(2026, 11, 18), 10.0), ("fed_change", D(2026, 11, 18), 5.0))),
+              "C8")
+    assert out["verdict"] == "mixed" and "Not tested, outside the data" in out["evidence"]
+
+
+def test_an_outside_data_row_must_be_blank_like_none():
+    with pytest.raises(RulesError, match=r"rule_id \['C8.9'\] \(line 4\) break the rule: a 'none' or 'outside_data' "
+                                         r"row \(not a test\) leaves"):
+        rules(C8_RULES + "v1,C8,C8.9,liq_change,outside_data,,,,,,x,why,thesis\n")
+
+
 def test_missing_rules_file_is_an_error(tmp_path):
     with pytest.raises(RulesError, match=r"rules file .*claim_rules.csv is missing"):
         load_rules(tmp_path / "claim_rules.csv", INDICATORS, CLAIMS)
@@ -283,14 +303,16 @@ def test_the_packaged_rules_parse_cover_every_claim_and_cite_a_source():
     assert sorted(set(parsed["claim_id"].to_list()), key=lambda c: int(c[1:])) == [f"C{i}" for i in range(1, 13)]
     assert parsed["rule_version"].n_unique() == 1
     assert parsed.filter(pl.col("rationale").str.len_chars() < 20).is_empty()
-    tested = set(parsed.filter(pl.col("statistic") != "none")["claim_id"].to_list())
-    assert tested == {"C6", "C7", "C8", "C9", "C10", "C12"}
+    is_test = ~pl.col("statistic").is_in(["none", "outside_data"])
+    tested = set(parsed.filter(is_test)["claim_id"].to_list())
+    assert tested == {f"C{i}" for i in range(1, 13)}
     # every indicator a test reads belongs to the claim it tests
     owner = dict(catalog.indicators.select("indicator_id", "claim_id").iter_rows())
-    for rule in parsed.filter(pl.col("statistic") != "none").iter_rows(named=True):
+    for rule in parsed.filter(is_test).iter_rows(named=True):
         assert owner[rule["indicator_id"]] == rule["claim_id"], rule["rule_id"]
-    c11 = parsed.filter(pl.col("claim_id") == "C11")["what_it_tests"][0]
-    assert "outside the data" in c11
+    # C11's political part is declared untestable beside its market tests
+    c11 = parsed.filter((pl.col("claim_id") == "C11") & (pl.col("statistic") == "outside_data"))["what_it_tests"]
+    assert c11.len() == 1 and "political salience" in c11[0]
 
 
 def test_the_packaged_rules_on_no_data_give_twelve_valid_rows_of_insufficient_data():
@@ -344,7 +366,7 @@ def test_max_age_days_must_be_a_positive_whole_number(bad):
 
 
 def test_max_age_days_is_blank_on_a_none_row_and_optional_in_the_header():
-    with pytest.raises(RulesError, match=r"rule_id \['C8.0'\] \(line 2\) break the rule: a 'none' row "
+    with pytest.raises(RulesError, match=r"rule_id \['C8.0'\] \(line 2\) break the rule: a 'none' or 'outside_data' row "
                                          r".*'max_age_days'\] blank"):
         rules("v1,C8,C8.0,,none,,,,,,nothing yet,why,src,30\n")
     old_header = ",".join(c for c in RULE_COLUMNS if c != "max_age_days")
