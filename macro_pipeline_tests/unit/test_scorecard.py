@@ -366,8 +366,8 @@ def test_max_age_days_must_be_a_positive_whole_number(bad):
 
 
 def test_max_age_days_is_blank_on_a_none_row_and_optional_in_the_header():
-    with pytest.raises(RulesError, match=r"rule_id \['C8.0'\] \(line 2\) break the rule: a 'none' or 'outside_data' row "
-                                         r".*'max_age_days'\] blank"):
+    with pytest.raises(RulesError, match=r"rule_id \['C8.0'\] \(line 2\) break the rule: a 'none' or "
+                                         r"'outside_data' row .*'max_age_days'\] blank"):
         rules("v1,C8,C8.0,,none,,,,,,nothing yet,why,src,30\n")
     old_header = ",".join(c for c in RULE_COLUMNS if c != "max_age_days")
     parsed = parse_rules(old_header + "\n" + C8_RULES + "".join(v for k, v in NONE_ROWS.items() if k != "C8"),
