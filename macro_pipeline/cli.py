@@ -1,4 +1,5 @@
-"""The command line: ``macro-pipeline run`` builds and publishes the warehouse in process, with progress."""
+"""The command line: ``macro-pipeline run`` builds and publishes the warehouse in process, with progress;
+``macro-pipeline report`` prints the published scorecard and the chart book's path."""
 
 import argparse
 import os
@@ -59,14 +60,44 @@ def run(job_name: str = BUILD_WAREHOUSE_JOB_NAME) -> int:
     return 0
 
 
+def report(width: int | None = None) -> int:
+    """Print the published scorecard as a table and the path of the chart book; read-only, runs nothing."""
+    import shutil
+
+    from macro_pipeline.report.terminal import scorecard_rows, scorecard_table
+
+    published = settings.data_dir() / settings.PUBLISHED_FILE_NAME
+    if not published.is_file():
+        print(f"no published file at {published}: run `macro-pipeline run` first", file=sys.stderr)
+        return 1
+    rows = scorecard_rows(published)
+    as_of, version = (rows[0][4], rows[0][5]) if rows else ("-", "-")
+    print(f"claims scorecard of {published} (data as of {as_of}, rules {version})")
+    print(scorecard_table(rows, width or shutil.get_terminal_size((120, 24)).columns))
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row[1]] = counts.get(row[1], 0) + 1
+    print(", ".join(f"{n} {verdict}" for verdict, n in sorted(counts.items())))
+    book = published.parent / "chart_book" / "index.html"
+    if book.is_file():
+        print(f"chart book: {book}")
+    else:
+        print(f"chart book: not built yet ({book} is missing)", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="macro-pipeline", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run_parser = sub.add_parser("run", help="build every asset from the configured source and publish the file")
     run_parser.add_argument("--job", default=BUILD_WAREHOUSE_JOB_NAME, help="job to run (default: %(default)s)")
+    report_parser = sub.add_parser("report", help="print the published claims scorecard and the chart book's path")
+    report_parser.add_argument("--width", type=int, default=None, help="table width (default: the terminal's)")
     args = parser.parse_args(argv)
     if args.command == "run":
         return run(args.job)
+    if args.command == "report":
+        return report(args.width)
     return 2
 
 

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from macro_pipeline import settings
+from macro_pipeline.defs.chart_book import published_chart_book
 from macro_pipeline.defs.ingest import raw_observations
 from macro_pipeline.defs.jobs import build_warehouse_job, build_warehouse_schedule, ui_test_schedules
 from macro_pipeline.defs.live import (
@@ -32,7 +33,7 @@ def defs() -> dg.Definitions:
         # by layer: raw, staging, the cited files, the marts declared with the mart kit, catalog and published
         assets=[raw_observations, staging_observations, *reference_assets(), *config_assets(), *mart_assets(),
                 catalog_series, catalog_claims, catalog_tables, *revision_assets, *publish_assets(),
-                scorecard_asset()],
+                scorecard_asset(), published_chart_book],
         jobs=[build_warehouse_job, *([live_refresh_job] if live else [])],
         schedules=[build_warehouse_schedule, *([live_refresh_schedule] if live else []), *ui_test_schedules()],
         sensors=[fred_updates_sensor] if live else [],

@@ -14,6 +14,7 @@ from macro_pipeline.transforms.catalog_tables import claims_table, series_table
 from macro_pipeline.transforms.indicators import indicator_rows
 from macro_pipeline.transforms.validation import validate
 from macro_pipeline.warehouse import Warehouse, publish_file
+from macro_pipeline.warehouse.exports import write_exports
 from macro_pipeline.warehouse.publish import RunRecord
 
 CATALOG_SERIES = dg.AssetKey(["catalog", "series"])
@@ -21,6 +22,7 @@ CATALOG_CLAIMS = dg.AssetKey(["catalog", "claims"])
 CATALOG_TABLES = dg.AssetKey(["catalog", "tables"])
 PUBLISHED_INDICATORS = dg.AssetKey(["published", "indicators"])
 PUBLISHED_FILE = dg.AssetKey(["published", "macro_duckdb"])
+PUBLISHED_EXPORTS = dg.AssetKey(["published", "exports"])
 _CATALOG = {"group_name": "catalog", "kinds": {"duckdb", "polars"}, "owners": OWNERS}
 _PUBLISHED = {"group_name": "published", "kinds": {"duckdb", "polars"}, "owners": OWNERS}
 # tables the publish writes itself (meta.runs) or that the marts fill as they run (meta.marts): not assets
@@ -84,7 +86,7 @@ def catalog_tables(warehouse: Warehouse) -> dg.MaterializeResult:
 
 def publish_assets() -> list[dg.AssetsDefinition]:
     """The indicator set and the analyst file, whose upstream assets depend on the declared marts."""
-    return [_published_indicators(_indicator_marts()), _published_macro_duckdb()]
+    return [_published_indicators(_indicator_marts()), _published_macro_duckdb(), published_exports]
 
 
 def _published_indicators(indicator_marts: list[str]) -> dg.AssetsDefinition:
@@ -143,6 +145,24 @@ def published_macro_duckdb(context: dg.AssetExecutionContext, warehouse: Warehou
         "source": source,
         "storage_version": "v1.2.0",
     })
+
+
+@dg.asset(key=PUBLISHED_EXPORTS, deps=[PUBLISHED_FILE], tags={"layer": "published"}, group_name="published",
+          kinds={"parquet", "csv"}, owners=OWNERS,
+          metadata={"dagster/column_schema": dg.TableSchema(columns=[
+              dg.TableColumn("<schema.table>.parquet", "file", description="every published table"),
+              dg.TableColumn("<schema.table>.csv", "file",
+                             description="published.indicators and published.claims_scorecard")]),
+              "path": "data/exports/"})
+def published_exports(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    """Exports beside the published file (data/exports/): Parquet of every published table and CSV of
+    published.indicators and published.claims_scorecard (list columns as ';'-separated text), read from the file
+    just published. Each is written in a temporary folder, fsynced and renamed over its old version, so a reader
+    gets a whole old or a whole new file, never part of one. catalog.tables lists them (files_beside)."""
+    rows = write_exports(warehouse.published_path, context.run.run_id)
+    return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(warehouse.published_path.parent /
+                                                                            "exports")),
+                                          "files": len(rows), "rows_per_file": dg.MetadataValue.json(rows)})
 
 
 def _run_start(context: dg.AssetExecutionContext) -> dt.datetime:

@@ -76,6 +76,12 @@ class CatalogTables(pa.DataFrameModel):
     upstream_tables: pl.List(pl.Utf8) = pa.Field(description="tables it is computed from",
                                                  metadata={"source": "table registry"})
     columns: pl.List(pl.Utf8) = pa.Field(description="its columns, in order", metadata={"source": "table registry"})
+    files_beside: pl.List(pl.Utf8) = pa.Field(
+        description="files written from it beside the published file, relative to its folder, each replaced "
+                    "atomically with every publish: exports/<table>.parquet (every table), exports/<table>.csv "
+                    "(published.indicators and published.claims_scorecard) and chart_book/index.html (the offline "
+                    "chart book, with one PNG per chart beside it)", metadata={"source": "table registry"})
 
     class Config:
-        description = "Every published table with description, grain, upstream tables and columns."
+        description = ("Every published table with description, grain, upstream tables, columns and the files "
+                       "written from it beside the published file (Parquet and CSV exports, the chart book).")

@@ -218,6 +218,18 @@ def _signed(value: float) -> str:
     return ("+" if value > 0 else "") + _num(value)
 
 
+def change_unit(unit: str) -> str:
+    """The unit of a difference of values in ``unit``: a change of a percentage is in percentage points."""
+    if unit == "percent" or unit.startswith("percent,"):
+        return "percentage points" + unit[len("percent"):]
+    return unit
+
+
+def claim_order(claim_id: str) -> int:
+    """C1..C12 in numeric order (C2 before C10), whatever the text sort says."""
+    return int(claim_id[1:])
+
+
 def _threshold(rule: dict) -> str:
     return f"{rule['comparison']} {rule['threshold']:g}"
 
@@ -263,7 +275,7 @@ def evaluate_rule(rule: dict, values: pl.DataFrame) -> Outcome:
                            f"{_plural(period, n)} before {last}", last)
         value = by_date[last] - by_date[before]
         met = compare(value, rule["threshold"])
-        text = f"{ind} change over {n} {_plural(period, n)} = {_signed(value)} {unit}"
+        text = f"{ind} change over {n} {_plural(period, n)} = {_signed(value)} {change_unit(unit)}"
         detail = f"{_num(by_date[last])} on {last} vs {_num(by_date[before])} on {before}; "
     else:
         dates = [_shift(last, period, k) for k in range(n - 1, -1, -1)]
@@ -374,9 +386,9 @@ def claims_scorecard(values: pl.DataFrame, rules: pl.DataFrame, claims: pl.DataF
             "latest_date": max(dates) if dates else None, "as_of": as_of, "rule_version": version,
             "rules_evaluated": len(tests), "rules_met": n_met,
             "indicator_ids": sorted({t["indicator_id"] for t in tests}),
+            "claim_order": claim_order(claim_id),
         })
     columns = ClaimsScorecard.to_schema().columns
     schema = {name: col.dtype.type for name, col in columns.items()}
     frame = pl.DataFrame(out, schema=schema)
-    order = pl.col("claim_id").str.slice(1).cast(pl.Int64, strict=False)
-    return frame.sort(order, "claim_id").select(list(columns))
+    return frame.sort("claim_order").select(list(columns))
