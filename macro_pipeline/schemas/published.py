@@ -25,9 +25,10 @@ class Indicators(pa.DataFrameModel):
                               metadata={"unit": "date"})
     kind: str = pa.Field(isin=["observed", "projection", "model"],
                          description="observed (measured and published by its source), projection (a source's "
-                                     "forecast, or any value dated after as_of) or model (computed by this product "
-                                     "from declared assumptions, e.g. scenario shares); declared per indicator in "
-                                     "catalog/indicators.csv. 'Latest' queries use observed values only",
+                                     "forecast, or an observed indicator's value dated after as_of) or model "
+                                     "(computed by this product from declared assumptions, e.g. scenario shares); "
+                                     "declared per indicator in catalog/indicators.csv. 'Latest' queries use "
+                                     "observed values only",
                          metadata={"unit": "text", "source": "catalog/indicators.csv kind; date after as_of"})
 
     class Config:

@@ -15,9 +15,10 @@ def indicator_rows(indicators: pl.DataFrame, marts: dict[str, pl.DataFrame], as_
 
     Periods without a value are not published (an indicator row always has a number); the mart keeps them.
     Each row's source is the mart column and the source its model declares for that column. ``kind`` is the
-    indicator's declared kind (indicators.csv), except that a value dated after ``as_of`` (the vintage date of
-    the inputs) cannot have been observed: it is a projection. Values are rounded to the decimals ``precision``
-    declares for their unit (catalog/unit_precision.csv; a unit it does not list is left as computed).
+    indicator's declared kind (indicators.csv), except that an 'observed' indicator's value dated after ``as_of``
+    (the vintage date of the inputs) cannot have been observed: it is a projection (a model value stays model).
+    Values are rounded to the decimals ``precision`` declares for their unit (catalog/unit_precision.csv; a
+    unit it does not list is left as computed).
     """
     if precision is None:
         from macro_pipeline.catalog import unit_precision
@@ -37,7 +38,8 @@ def indicator_rows(indicators: pl.DataFrame, marts: dict[str, pl.DataFrame], as_
             pl.lit(spec["unit"]).alias("unit"),
             pl.lit(f"{spec['source_table']}.{spec['source_column']} ({column.source})").alias("source"),
             pl.lit(as_of, pl.Date).alias("as_of"),
-            pl.when(pl.col(spec["date_column"]) > pl.lit(as_of, pl.Date)).then(pl.lit("projection"))
+            pl.when((pl.col(spec["date_column"]) > pl.lit(as_of, pl.Date)) & pl.lit(spec["kind"] == "observed"))
+            .then(pl.lit("projection"))
             .otherwise(pl.lit(spec["kind"])).alias("kind"),
         ).filter(pl.col("value").is_not_null()))
     columns = list(Indicators.to_schema().columns)
