@@ -11,6 +11,7 @@ from macro_pipeline.defs.resources import CatalogResource
 from macro_pipeline.defs.staging import STAGING_OBSERVATIONS
 from macro_pipeline.schemas import CatalogClaims, CatalogSeries, Indicators, catalog_tables_frame, table, tables
 from macro_pipeline.transforms.catalog_tables import claims_table, series_table
+from macro_pipeline.transforms.freshness import parse_release_lags
 from macro_pipeline.transforms.indicators import indicator_rows
 from macro_pipeline.transforms.validation import validate
 from macro_pipeline.warehouse import Warehouse, publish_file
@@ -38,15 +39,22 @@ def _indicator_marts() -> list[str]:
           metadata=definition_metadata("catalog.series"),
           check_specs=[dg.AssetCheckSpec("every_delivered_series_has_data", asset=CATALOG_SERIES, blocking=True,
                                          description="Each series the source did not report missing has "
-                                                     "observations; the table fits its model.")])
+                                                     "observations; the table fits its model."),
+                       dg.AssetCheckSpec("series_are_on_time", asset=CATALOG_SERIES,
+                                         description="No series' next observation is overdue on the run's vintage "
+                                                     "date (end of the next period + its release lag, "
+                                                     "catalog/release_lags.csv). Warns, naming the late series.")])
 def catalog_series(catalog: CatalogResource, warehouse: Warehouse) -> dg.MaterializeResult:
     """Every catalog series with its title, units, frequency, seasonal adjustment, claims, source and license, and
     this run's coverage: first and last date, number of observations, and status (loaded, missing: the source
-    does not have it, or failed: the last fetch failed and the last good vintage is kept)."""
+    does not have it, or failed: the last fetch failed and the last good vintage is kept); and its freshness:
+    when its next observation is due (end of the next period + its release lag, catalog/release_lags.csv) and
+    whether it is late on the run's vintage date (a WARN check lists the late series)."""
     facts = catalog.load()
     latest = warehouse.read_latest()
     outcomes = warehouse.read("raw.fetch_log")
-    table = series_table(facts.series, latest, outcomes)
+    lags = parse_release_lags(catalog.file("release_lags.csv").read_text(encoding="utf-8"), facts.series)
+    table = series_table(facts.series, latest, outcomes, lags)
     report = validate(CatalogSeries, table)
     # a series the source delivered must have data; missing and failed ones are flagged, not fatal
     empty_delivered = table.filter((pl.col("n_obs") == 0) & pl.col("series_id").is_in(
@@ -54,14 +62,23 @@ def catalog_series(catalog: CatalogResource, warehouse: Warehouse) -> dg.Materia
     warehouse.replace("catalog.series", table)
     missing = table.filter(pl.col("status") != "loaded")
     passed = report.ok and empty_delivered.is_empty()
+    late = table.filter(pl.col("late").fill_null(False))
     return dg.MaterializeResult(
         metadata={**table_metadata("catalog.series", table, "last_date"),
                   "series_loaded": table.height - missing.height,
-                  "series_not_loaded": ", ".join(f"{r['series_id']} ({r['status']})" for r in missing.to_dicts())},
+                  "series_not_loaded": ", ".join(f"{r['series_id']} ({r['status']})" for r in missing.to_dicts()),
+                  "series_late": late.height},
         check_results=[dg.AssetCheckResult(
+            check_name="every_delivered_series_has_data",
             passed=passed, severity=dg.AssetCheckSeverity.ERROR,
             description=None if passed else
-            f"{report.summary()}; delivered but empty: {empty_delivered['series_id'].to_list()}")])
+            f"{report.summary()}; delivered but empty: {empty_delivered['series_id'].to_list()}"),
+            dg.AssetCheckResult(
+                check_name="series_are_on_time", passed=late.is_empty(), severity=dg.AssetCheckSeverity.WARN,
+                description=None if late.is_empty() else f"{late.height} late: " + ", ".join(
+                    f"{r['series_id']} (last {r['last_date']}, due {r['next_due_date']})"
+                    for r in late.iter_rows(named=True)),
+                metadata={"late_series": ", ".join(late["series_id"].to_list()) or "(none)"})])
 
 
 @dg.asset(key=CATALOG_CLAIMS, tags={"layer": "catalog"}, **_CATALOG, metadata=definition_metadata("catalog.claims"))

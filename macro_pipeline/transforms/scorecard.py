@@ -358,12 +358,14 @@ def _mart_problems(marts: pl.DataFrame | None, claim_id: str) -> str | None:
 
 
 def claims_scorecard(values: pl.DataFrame, rules: pl.DataFrame, claims: pl.DataFrame,
-                     as_of: dt.date, marts: pl.DataFrame | None = None) -> pl.DataFrame:
+                     as_of: dt.date, marts: pl.DataFrame | None = None,
+                     late_inputs: dict[str, str] | None = None) -> pl.DataFrame:
     """published.claims_scorecard: one row per claim of ``claims`` (catalog/claims.csv), from the published
     indicator rows ``values`` (published.indicators), the parsed ``rules`` (parse_rules) and the vintage date
     ``as_of`` of the indicators. ``marts`` (meta.marts): a claim whose mart failed or had insufficient data in its
     last attempt is not judged (insufficient data), and its evidence names the mart, the reason and which build
-    of the table is published."""
+    of the table is published. ``late_inputs`` (claim_id -> a sentence naming the claim's input series whose
+    next release is overdue, transforms.freshness.late_text) is appended to the claim's evidence."""
     outcomes = evaluate_rules(values, rules)
     versions = rules["rule_version"].unique().to_list()
     version = versions[0] if versions else ""
@@ -379,6 +381,8 @@ def claims_scorecard(values: pl.DataFrame, rules: pl.DataFrame, claims: pl.DataF
         problems = _mart_problems(marts, claim_id)
         if problems:
             verdict, evidence = "insufficient data", problems + " " + evidence
+        if late_inputs and late_inputs.get(claim_id):
+            evidence = f"{evidence} {late_inputs[claim_id]}"
         dates = [t["date"] for t in tests if t["date"] is not None]
         out.append({
             "claim_id": claim_id, "claim": claim["claim"], "verdict": verdict,
