@@ -10,15 +10,16 @@ PNGs (no browser, no network) and supplies the one inlined script bundle that dr
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import html
-import io
 import json
 import re
 from dataclasses import dataclass, field
 
+import pandera.polars as pa
 import polars as pl
+
+from macro_pipeline.catalog import check_file, read_csv_text, rule
 
 CHART_COLUMNS = ["chart_id", "claim_id", "indicator_ids", "title", "mark", "start_date", "note"]
 MARKS = ("line", "bar", "point")
@@ -66,47 +67,39 @@ class ChartBook:
 
 
 def parse_charts(text: str, indicators: pl.DataFrame, name: str = "charts.csv") -> list[ChartPlan]:
-    """The declared charts. Every indicator of a chart exists, belongs to the chart's claim and shares one unit."""
-    reader = csv.DictReader(io.StringIO(text))
-    if reader.fieldnames != CHART_COLUMNS:
-        raise ChartsError(f"{name}: header must be {CHART_COLUMNS}, not {reader.fieldnames}")
-    by_id = {r["indicator_id"]: r for r in indicators.iter_rows(named=True)}
-    plans: list[ChartPlan] = []
-    for i, raw in enumerate(reader, start=1):
-        if None in raw or any(v is None for v in raw.values()):
-            raise ChartsError(f"{name} row {i}: has a different number of columns than the header")
-        cell = {k: (v or "").strip() for k, v in raw.items()}
-        where = f"{name} row {i} (chart {cell['chart_id'] or '?'})"
-        if not re.fullmatch(r"[a-z][a-z0-9_]*", cell["chart_id"]):
-            raise ChartsError(f"{where}, column chart_id: {cell['chart_id']!r} is not snake_case")
-        if any(p.chart_id == cell["chart_id"] for p in plans):
-            raise ChartsError(f"{where}, column chart_id: {cell['chart_id']!r} is declared twice")
-        if not cell["title"]:
-            raise ChartsError(f"{where}, column title: is empty")
-        if cell["mark"] not in MARKS:
-            raise ChartsError(f"{where}, column mark: {cell['mark']!r} is not one of {list(MARKS)}")
-        ids = tuple(s.strip() for s in cell["indicator_ids"].split(";") if s.strip())
-        if not ids:
-            raise ChartsError(f"{where}, column indicator_ids: names no indicator")
-        unknown = [s for s in ids if s not in by_id]
-        if unknown:
-            raise ChartsError(f"{where}, column indicator_ids: {unknown} are not in indicators.csv")
-        other_claim = [s for s in ids if by_id[s]["claim_id"] != cell["claim_id"]]
-        if other_claim:
-            raise ChartsError(f"{where}, column indicator_ids: {other_claim} do not measure {cell['claim_id']}")
-        units = sorted({by_id[s]["unit"] for s in ids})
-        if len(units) != 1:
-            raise ChartsError(f"{where}, column indicator_ids: the indicators have units {units}; one chart, one "
-                              "unit (declare one chart per unit)")
-        start = None
-        if cell["start_date"]:
-            try:
-                start = dt.date.fromisoformat(cell["start_date"])
-            except ValueError:
-                raise ChartsError(f"{where}, column start_date: {cell['start_date']!r} is not an ISO date") from None
-        plans.append(ChartPlan(cell["chart_id"], cell["claim_id"], ids, cell["title"], units[0], cell["mark"],
-                               start, cell["note"]))
-    return plans
+    """The declared charts, validated by one pandera schema (catalog.check_file: errors name the file, the chart
+    ids and the rule). Every indicator of a chart exists, belongs to the chart's claim and shares one unit."""
+    frame = read_csv_text(name, text)
+    if frame.columns != CHART_COLUMNS:
+        raise ChartsError(f"{name}: header must be {CHART_COLUMNS}, not {frame.columns}")
+    claim_of = dict(zip(indicators["indicator_id"], indicators["claim_id"], strict=True))
+    unit_of = dict(zip(indicators["indicator_id"], indicators["unit"], strict=True))
+    ids = pl.col("indicator_ids").fill_null("").str.split(";").list.eval(
+        pl.element().str.strip_chars().filter(pl.element() != ""))
+    frame = frame.with_columns(
+        ids.alias("_ids"),
+        pl.col("start_date").str.to_date("%Y-%m-%d", strict=False).alias("_start"))
+    frame = frame.with_columns(
+        pl.col("_ids").list.eval(pl.element().replace_strict(claim_of, default=None)).alias("_claims"),
+        pl.col("_ids").list.eval(pl.element().replace_strict(unit_of, default=None)).alias("_units"))
+    schema = pa.DataFrameSchema({"chart_id": pa.Column(str, nullable=True)}, checks=[
+        rule(pl.col("chart_id").str.contains(r"^[a-z][a-z0-9_]*$"), "chart_id is snake_case"),
+        rule(~pl.col("chart_id").is_duplicated(), "chart ids are unique"),
+        rule(pl.col("title").is_not_null(), "every chart has a title"),
+        rule(pl.col("mark").is_in(list(MARKS)), f"mark is one of {list(MARKS)}"),
+        rule(pl.col("_ids").list.len() > 0, "indicator_ids names at least one indicator (';'-separated)"),
+        rule(pl.col("_claims").list.eval(pl.element().is_not_null()).list.all(),
+             "indicator_ids are indicators of indicators.csv"),
+        rule(pl.col("_claims").list.eval(pl.element() == pl.element().first()).list.all()
+             & (pl.col("_claims").list.first() == pl.col("claim_id")),
+             "the indicators measure the chart's claim_id"),
+        rule(pl.col("_units").list.n_unique() == 1, "the indicators share one unit (one chart, one unit)"),
+        rule(pl.col("start_date").is_null() | pl.col("_start").is_not_null(),
+             "start_date is blank or an ISO date (YYYY-MM-DD)"),
+    ], name=name)
+    check_file(name, frame, schema, key="chart_id", error=ChartsError)
+    return [ChartPlan(r["chart_id"], r["claim_id"], tuple(r["_ids"]), r["title"], r["_units"][0], r["mark"],
+                      r["_start"], r["note"] or "") for r in frame.iter_rows(named=True)]
 
 
 def plan_charts(declared: list[ChartPlan], indicators: pl.DataFrame, claims: pl.DataFrame

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import io
 
+import pandera.polars as pa
 import polars as pl
 
-from macro_pipeline.catalog import FREQUENCIES, CatalogError
+from macro_pipeline.catalog import FREQUENCIES, CatalogError, check_file, read_csv_text, rule
 
 LAG_COLUMNS = ["frequency", "series_id", "lag_days", "rationale", "source"]
 # months per period of the frequencies dated by the first day of their period
@@ -18,33 +18,29 @@ _DAYS = {"D": 1, "W": 7}
 
 
 def parse_release_lags(text: str, series: pl.DataFrame, name: str = "release_lags.csv") -> pl.DataFrame:
-    """The lags: one default row per frequency (series_id blank) and per-series overrides of the same frequency."""
-    frame = pl.read_csv(io.BytesIO(text.encode()), infer_schema=False)
+    """The lags: one default row per frequency (series_id blank) and per-series overrides of the same frequency,
+    validated by one pandera schema (catalog.check_file: errors name the file, the rows and the rule)."""
+    frame = read_csv_text(name, text)
     if frame.columns != LAG_COLUMNS:
         raise CatalogError(f"{name}: header must be {LAG_COLUMNS}, not {frame.columns}")
-    lags = frame["lag_days"].cast(pl.Int64, strict=False)
-    frame = frame.with_columns(lags.alias("lag_days"), pl.col("series_id").fill_null(""))
-    where = [f"row {i} ({r['frequency']}{'/' + r['series_id'] if r['series_id'] else ''})"
-             for i, r in enumerate(frame.iter_rows(named=True), start=1)]
-    problems = []
     frequency_of = dict(zip(series["series_id"], series["frequency"], strict=True))
-    for label, row in zip(where, frame.iter_rows(named=True), strict=True):
-        if row["frequency"] not in FREQUENCIES:
-            problems.append(f"{label}: frequency is one of {sorted(FREQUENCIES)}")
-        if row["lag_days"] is None or row["lag_days"] < 0:
-            problems.append(f"{label}: lag_days is a whole number of days >= 0")
-        if not row["rationale"] or not row["source"]:
-            problems.append(f"{label}: every lag has a rationale and a source")
-        if row["series_id"] and frequency_of.get(row["series_id"]) != row["frequency"]:
-            problems.append(f"{label}: {row['series_id']} is not a {row['frequency']} series of series.csv")
-    if frame.select("frequency", "series_id").is_duplicated().any():
-        problems.append("a frequency default or a series override is given twice")
-    missing = sorted(set(series["frequency"]) - set(frame.filter(pl.col("series_id") == "")["frequency"]))
+    frame = frame.with_columns(pl.col("lag_days").cast(pl.Int64, strict=False),
+                               pl.col("series_id").replace_strict(frequency_of, default=None).alias("_frequency"))
+    schema = pa.DataFrameSchema({"frequency": pa.Column(str, nullable=True)}, checks=[
+        rule(pl.col("frequency").is_in(list(FREQUENCIES)), f"frequency is one of {list(FREQUENCIES)}"),
+        rule(pl.col("lag_days") >= 0, "lag_days is a whole number of days >= 0"),
+        rule(pl.col("rationale").is_not_null() & pl.col("source").is_not_null(),
+             "every lag has a rationale and a source"),
+        rule(pl.col("series_id").is_null() | (pl.col("_frequency") == pl.col("frequency")),
+             "an override names a series of series.csv with that frequency"),
+        rule(~pl.struct("frequency", "series_id").is_duplicated(),
+             "a frequency default or a series override is given once"),
+    ], name=name)
+    check_file(name, frame, schema)
+    missing = sorted(set(series["frequency"]) - set(frame.filter(pl.col("series_id").is_null())["frequency"]))
     if missing:
-        problems.append(f"no default lag for frequencies {missing}")
-    if problems:
-        raise CatalogError(f"{name}: " + "; ".join(problems))
-    return frame
+        raise CatalogError(f"{name}: no default lag for frequencies {missing}")
+    return frame.drop("_frequency").with_columns(pl.col("series_id").fill_null(""))
 
 
 def period_end(date: dt.date, frequency: str) -> dt.date:

@@ -45,26 +45,33 @@ def test_packaged_charts_parse_and_draw_only_indicators_of_their_claim(catalog) 
 
 
 @pytest.mark.parametrize(("row", "message"), [
-    ("c8,C8,no_such_indicator,T,line,,", "not in indicators.csv"),
-    ("c8,C6,net_liquidity_usd_bn,T,line,,", "do not measure C6"),
+    ("c8,C8,no_such_indicator,T,line,,", "indicator_ids are indicators of indicators.csv"),
+    ("c8,C6,net_liquidity_usd_bn,T,line,,", "measure the chart's claim_id"),
     ("c6,C6,real_gdp_growth_saar_pct;ai_contribution_broad_pp,T,line,,", "one chart, one unit"),
-    ("c8,C8,net_liquidity_usd_bn,T,pie,,", "mark"),
+    ("c8,C8,net_liquidity_usd_bn,T,pie,,", "mark is one of"),
     ("C8 chart,C8,net_liquidity_usd_bn,T,line,,", "snake_case"),
-    ("c8,C8,net_liquidity_usd_bn,,line,,", "title"),
-    ("c8,C8,,T,line,,", "names no indicator"),
+    ("c8,C8,net_liquidity_usd_bn,,line,,", "every chart has a title"),
+    ("c8,C8,,T,line,,", "names at least one indicator"),
     ("c8,C8,net_liquidity_usd_bn,T,line,2020-13-01,", "ISO date"),
-    ("c8,C8,net_liquidity_usd_bn,T,line", "number of columns"),
 ])
-def test_a_bad_chart_declaration_is_refused_naming_row_and_column(catalog, row: str, message: str) -> None:
+def test_a_bad_chart_declaration_is_refused_naming_the_chart_and_the_rule(catalog, row: str, message: str) -> None:
+    ok = "c8_ok,C8,net_liquidity_usd_bn,Fine,line,,"
     with pytest.raises(ChartsError, match=re.escape(message)) as err:
-        parse_charts(charts_text(row), catalog.indicators)
-    assert "row 1" in str(err.value)
+        parse_charts(charts_text(ok, row), catalog.indicators)
+    assert "charts.csv: chart_id [" in str(err.value) and "c8_ok" not in str(err.value)
 
 
-def test_a_chart_declared_twice_is_refused(catalog) -> None:
+def test_a_chart_declared_twice_or_a_wrong_header_is_refused(catalog) -> None:
     row = "c8,C8,net_liquidity_usd_bn,T,line,,"
-    with pytest.raises(ChartsError, match="declared twice"):
+    with pytest.raises(ChartsError, match="chart ids are unique"):
         parse_charts(charts_text(row, row), catalog.indicators)
+    with pytest.raises(ChartsError, match="header must be"):
+        parse_charts("chart_id,claim_id\nc8,C8\n", catalog.indicators)
+
+
+def test_optional_cells_may_be_left_out(catalog) -> None:
+    plans = parse_charts(charts_text("c8,C8,net_liquidity_usd_bn ; ,Net,bar"), catalog.indicators)
+    assert plans == [ChartPlan("c8", "C8", ("net_liquidity_usd_bn",), "Net", "billions of U.S. dollars", "bar")]
 
 
 def test_every_claim_with_indicators_gets_a_chart_and_undeclared_indicators_are_drawn_by_unit(catalog) -> None:

@@ -40,9 +40,9 @@ def test_packaged_lags_parse_with_a_default_for_every_frequency(series) -> None:
     ("W,,-1,why,src\n", "lag_days is a whole number"),
     ("H,,3,why,src\n", "frequency is one of"),
     ("W,WALCL,2,,src\n", "rationale and a source"),
-    ("M,WALCL,2,why,src\n", "WALCL is not a M series"),
-    ("W,NOSUCH,2,why,src\n", "NOSUCH is not a W series"),
-    ("W,WALCL,2,why,src\nW,WALCL,3,why,src\n", "given twice"),
+    ("M,WALCL,2,why,src\n", "a series of series.csv with that frequency"),
+    ("W,NOSUCH,2,why,src\n", "a series of series.csv with that frequency"),
+    ("W,WALCL,2,why,src\nW,WALCL,3,why,src\n", "given once"),
 ])
 def test_a_bad_lag_row_is_refused(series, rows: str, message: str) -> None:
     with pytest.raises(CatalogError, match=message):
