@@ -115,7 +115,10 @@ def plan_charts(declared: list[ChartPlan], indicators: pl.DataFrame, claims: pl.
             ids = tuple(rest.filter(pl.col("unit") == unit)["indicator_id"].to_list())
             title = (rest.filter(pl.col("unit") == unit)["title"][0] if len(ids) == 1
                      else f"{claim_id} indicators in {unit}")
-            plans.append(ChartPlan(f"{claim_id.lower()}_{_slug(unit)}", claim_id, ids, title, unit, declared=False))
+            chart_id = f"{claim_id.lower()}_{_slug(unit)}"
+            while any(p.chart_id == chart_id for p in declared):  # never the id of a declared chart (one PNG each)
+                chart_id += "_more"
+            plans.append(ChartPlan(chart_id, claim_id, ids, title, unit, declared=False))
         out[claim_id] = plans
     return out
 

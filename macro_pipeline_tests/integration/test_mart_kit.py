@@ -84,7 +84,7 @@ def test_a_mart_declared_in_a_test_module_is_built_checked_published_and_listed(
     catalog_dir = copy_catalog(tmp_path / "catalog")
     with (catalog_dir / "indicators.csv").open("a", encoding="utf-8") as indicators:
         indicators.write("young_unemployment_gap_pp,C7,Young unemployment gap,percentage points,"
-                         "marts.young_unemployment_gap,young_unemployment_gap_pp,month,LNS14000036 - UNRATE\n")
+                         "marts.young_unemployment_gap,young_unemployment_gap_pp,month,LNS14000036 - UNRATE,observed\n")
     outcome = run_pipeline(data_dir, snapshot_dir, catalog_dir)
     assert outcome.success, outcome.failure_text
     checks = {e.event_specific_data.check_name: e.event_specific_data.passed

@@ -162,3 +162,10 @@ def test_pngs_are_drawn_not_blank(catalog, tmp_path) -> None:
     path = tmp_path / "c.png"
     path.write_bytes(book.pngs["c6_percent_saar.png"])
     assert distinct_colours(path) > 10
+
+
+def test_a_derived_chart_never_takes_the_id_of_a_declared_one(catalog) -> None:
+    declared = parse_charts(charts_text("c8_billions_of_u_s_dollars,C8,net_liquidity_usd_bn,Net,line,,"),
+                            catalog.indicators)
+    ids = [p.chart_id for p in plan_charts(declared, catalog.indicators, catalog.claims)["C8"]]
+    assert ids == ["c8_billions_of_u_s_dollars", "c8_billions_of_u_s_dollars_more"]
