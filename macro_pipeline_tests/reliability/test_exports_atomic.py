@@ -21,8 +21,12 @@ from macro_pipeline.warehouse.exports import exports_path, write_exports
 
 pytestmark = [pytest.mark.reliability, pytest.mark.slow]
 
-RAW_INSERT = ("INSERT INTO raw.observations SELECT 'S' || (i % 50), DATE '1990-01-01' + (i // 50)::INTEGER, "
-              "i * 0.5, DATE '2026-01-01', DATE '9999-12-31', 'test', TIMESTAMP '2026-01-01' FROM range(?) t(i)")
+# by name, so the fixture names the columns it fills
+RAW_INSERT = ("INSERT INTO raw.observations BY NAME SELECT 'S' || (i % 50) AS series_id, "
+              "DATE '1990-01-01' + (i // 50)::INTEGER AS date, i * 0.5 AS value, DATE '2026-01-01' AS realtime_start, "
+              "DATE '9999-12-31' AS realtime_end, 'test' AS source, TIMESTAMP '2026-01-01' AS loaded_at, "
+              "'complete' AS vintage_completeness "
+              "FROM range(?) t(i)")
 
 
 def published_file(path: Path, raw_rows: int) -> Path:
