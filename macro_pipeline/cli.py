@@ -1,4 +1,5 @@
-"""The command line: ``macro-pipeline run`` builds and publishes the warehouse in process, with progress.
+"""The command line: ``macro-pipeline run`` builds and publishes the warehouse in process, with progress;
+``macro-pipeline report`` prints the published scorecard and the chart book's path.
 
 Every failure ends with its cause in a line or two a person can act on (the series, file and row; the setting
 and what it may hold; the path and the OS error), then the run id and "published file unchanged". Settings are
@@ -116,6 +117,32 @@ def _first_lines(text: str, lines: int = 2, width: int = 400) -> str:
     return "\n  ".join(kept) + (f"\n  ... ({more} more lines above)" if more > 0 else "")
 
 
+def report(width: int | None = None) -> int:
+    """Print the published scorecard as a table and the path of the chart book; read-only, runs nothing."""
+    import shutil
+
+    from macro_pipeline.report.terminal import scorecard_rows, scorecard_table
+
+    published = settings.data_dir() / settings.PUBLISHED_FILE_NAME
+    if not published.is_file():
+        print(f"no published file at {published}: run `macro-pipeline run` first", file=sys.stderr)
+        return 1
+    rows = scorecard_rows(published)
+    as_of, version = (rows[0][4], rows[0][5]) if rows else ("-", "-")
+    print(f"claims scorecard of {published} (data as of {as_of}, rules {version})")
+    print(scorecard_table(rows, width or shutil.get_terminal_size((120, 24)).columns))
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row[1]] = counts.get(row[1], 0) + 1
+    print(", ".join(f"{n} {verdict}" for verdict, n in sorted(counts.items())))
+    book = published.parent / "chart_book" / "index.html"
+    if book.is_file():
+        print(f"chart book: {book}")
+    else:
+        print(f"chart book: not built yet ({book} is missing)", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="macro-pipeline", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -130,7 +157,11 @@ def main(argv: list[str] | None = None) -> int:
     run_parser.add_argument("--force", action="store_true",
                             help="build even when nothing changed since the last publish")
     run_parser.add_argument("--debug", action="store_true", help="show Python tracebacks")
+    report_parser = sub.add_parser("report", help="print the published claims scorecard and the chart book's path")
+    report_parser.add_argument("--width", type=int, default=None, help="table width (default: the terminal's)")
     args = parser.parse_args(argv)
+    if args.command == "report":
+        return report(args.width)
     try:
         return run(args.job, args.create, args.wait, args.force)
     except DataFolderBusy as err:

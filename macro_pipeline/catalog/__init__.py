@@ -39,6 +39,9 @@ SEASONAL_ADJUSTMENTS = {"SA", "SAAR", "NSA"}
 KINDS = {"stock", "flow", "rate", "index", "price"}
 AGGREGATIONS = {"average", "end_of_period", "sum"}
 CLAIM_ID_PATTERN = r"^C(1[0-2]|[1-9])$"
+# what a published value is: observed (measured and published by its source), projection (a source's forecast,
+# or any value dated after the inputs' vintage date), model (computed by this product from assumptions)
+INDICATOR_KINDS = ("observed", "projection", "model")
 
 
 class CatalogError(ValueError):
@@ -278,7 +281,7 @@ def parse_indicators(text: str, claims: pl.DataFrame) -> pl.DataFrame:
     name = "indicators.csv"
     indicators = read_csv_text(name, text)
     require_columns(name, indicators, ["indicator_id", "claim_id", "title", "unit", "source_table",
-                                        "source_column", "date_column", "description"])
+                                        "source_column", "date_column", "description", "kind"])
     schema = pa.DataFrameSchema({
         "title": pa.Column(str), "unit": pa.Column(str, description="every indicator has a unit"),
         "source_table": pa.Column(str), "source_column": pa.Column(str), "date_column": pa.Column(str),
@@ -286,8 +289,34 @@ def parse_indicators(text: str, claims: pl.DataFrame) -> pl.DataFrame:
         _unique("indicator_id"),
         rule(pl.col("indicator_id").str.contains(r"^[a-z][a-z0-9_]*$"), "ids are snake_case"),
         _one_of("claim_id", sorted(claims["claim_id"].to_list())),
+        # a row appended without the kind column has none: it fails here, naming the indicator
+        _one_of("kind", list(INDICATOR_KINDS)),
     ], name=name)
     return _check(name, indicators, "indicator_id", schema)
+
+
+def parse_unit_precision(text: str) -> dict[str, int]:
+    """unit_precision.csv: spelled-out unit (as indicators.csv and the models' column metadata write it) ->
+    decimals every published value in that unit is rounded to."""
+    name = "unit_precision.csv"
+    frame = read_csv_text(name, text)
+    require_columns(name, frame, ["unit", "decimals", "rationale"])
+    frame = frame.with_columns(pl.col("decimals").cast(pl.Int64, strict=False))
+    schema = pa.DataFrameSchema({
+        "unit": pa.Column(str), "decimals": pa.Column(int, nullable=True), "rationale": pa.Column(str, nullable=True),
+    }, checks=[
+        _unique("unit"),
+        rule(pl.col("decimals").is_between(0, 10), "decimals is a whole number from 0 to 10"),
+        rule(pl.col("rationale").is_not_null(), "every precision says why"),
+    ], name=name)
+    frame = _check(name, frame, "unit", schema)
+    return dict(zip(frame["unit"].to_list(), frame["decimals"].to_list(), strict=True))
+
+
+@cache
+def unit_precision() -> dict[str, int]:
+    """The packaged unit_precision.csv, parsed (the one place a unit's published precision is declared)."""
+    return parse_unit_precision((PACKAGED_CATALOG_DIR / "unit_precision.csv").read_text(encoding="utf-8"))
 
 
 def load_catalog(directory: Path | str | None = None) -> Catalog:

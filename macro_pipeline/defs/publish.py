@@ -11,9 +11,11 @@ from macro_pipeline.defs.resources import CatalogResource
 from macro_pipeline.defs.staging import STAGING_OBSERVATIONS
 from macro_pipeline.schemas import CatalogClaims, CatalogSeries, Indicators, catalog_tables_frame, table, tables
 from macro_pipeline.transforms.catalog_tables import claims_table, series_table
+from macro_pipeline.transforms.freshness import parse_release_lags
 from macro_pipeline.transforms.indicators import indicator_rows
 from macro_pipeline.transforms.validation import validate
 from macro_pipeline.warehouse import Warehouse, publish_file
+from macro_pipeline.warehouse.exports import write_exports
 from macro_pipeline.warehouse.publish import RunRecord
 
 CATALOG_SERIES = dg.AssetKey(["catalog", "series"])
@@ -21,6 +23,7 @@ CATALOG_CLAIMS = dg.AssetKey(["catalog", "claims"])
 CATALOG_TABLES = dg.AssetKey(["catalog", "tables"])
 PUBLISHED_INDICATORS = dg.AssetKey(["published", "indicators"])
 PUBLISHED_FILE = dg.AssetKey(["published", "macro_duckdb"])
+PUBLISHED_EXPORTS = dg.AssetKey(["published", "exports"])
 _CATALOG = {"group_name": "catalog", "kinds": {"duckdb", "polars"}, "owners": OWNERS}
 _PUBLISHED = {"group_name": "published", "kinds": {"duckdb", "polars"}, "owners": OWNERS}
 # tables the publish writes itself (meta.runs) or that the marts fill as they run (meta.marts): not assets
@@ -36,15 +39,22 @@ def _indicator_marts() -> list[str]:
           metadata=definition_metadata("catalog.series"),
           check_specs=[dg.AssetCheckSpec("every_delivered_series_has_data", asset=CATALOG_SERIES, blocking=True,
                                          description="Each series the source did not report missing has "
-                                                     "observations; the table fits its model.")])
+                                                     "observations; the table fits its model."),
+                       dg.AssetCheckSpec("series_are_on_time", asset=CATALOG_SERIES,
+                                         description="No series' next observation is overdue on the run's vintage "
+                                                     "date (end of the next period + its release lag, "
+                                                     "catalog/release_lags.csv). Warns, naming the late series.")])
 def catalog_series(catalog: CatalogResource, warehouse: Warehouse) -> dg.MaterializeResult:
     """Every catalog series with its title, units, frequency, seasonal adjustment, claims, source and license, and
     this run's coverage: first and last date, number of observations, and status (loaded, missing: the source
-    does not have it, or failed: the last fetch failed and the last good vintage is kept)."""
+    does not have it, or failed: the last fetch failed and the last good vintage is kept); and its freshness:
+    when its next observation is due (end of the next period + its release lag, catalog/release_lags.csv) and
+    whether it is late on the run's vintage date (a WARN check lists the late series)."""
     facts = catalog.load()
     latest = warehouse.read_latest()
     outcomes = warehouse.read("raw.fetch_log")
-    table = series_table(facts.series, latest, outcomes)
+    lags = parse_release_lags(catalog.file("release_lags.csv").read_text(encoding="utf-8"), facts.series)
+    table = series_table(facts.series, latest, outcomes, lags)
     report = validate(CatalogSeries, table)
     # a series the source delivered must have data; missing and failed ones are flagged, not fatal
     empty_delivered = table.filter((pl.col("n_obs") == 0) & pl.col("series_id").is_in(
@@ -52,14 +62,23 @@ def catalog_series(catalog: CatalogResource, warehouse: Warehouse) -> dg.Materia
     warehouse.replace("catalog.series", table)
     missing = table.filter(pl.col("status") != "loaded")
     passed = report.ok and empty_delivered.is_empty()
+    late = table.filter(pl.col("late").fill_null(False))
     return dg.MaterializeResult(
         metadata={**table_metadata("catalog.series", table, "last_date"),
                   "series_loaded": table.height - missing.height,
-                  "series_not_loaded": ", ".join(f"{r['series_id']} ({r['status']})" for r in missing.to_dicts())},
+                  "series_not_loaded": ", ".join(f"{r['series_id']} ({r['status']})" for r in missing.to_dicts()),
+                  "series_late": late.height},
         check_results=[dg.AssetCheckResult(
+            check_name="every_delivered_series_has_data",
             passed=passed, severity=dg.AssetCheckSeverity.ERROR,
             description=None if passed else
-            f"{report.summary()}; delivered but empty: {empty_delivered['series_id'].to_list()}")])
+            f"{report.summary()}; delivered but empty: {empty_delivered['series_id'].to_list()}"),
+            dg.AssetCheckResult(
+                check_name="series_are_on_time", passed=late.is_empty(), severity=dg.AssetCheckSeverity.WARN,
+                description=None if late.is_empty() else f"{late.height} late: " + ", ".join(
+                    f"{r['series_id']} (last {r['last_date']}, due {r['next_due_date']})"
+                    for r in late.iter_rows(named=True)),
+                metadata={"late_series": ", ".join(late["series_id"].to_list()) or "(none)"})])
 
 
 @dg.asset(key=CATALOG_CLAIMS, tags={"layer": "catalog"}, **_CATALOG, metadata=definition_metadata("catalog.claims"))
@@ -84,7 +103,7 @@ def catalog_tables(warehouse: Warehouse) -> dg.MaterializeResult:
 
 def publish_assets() -> list[dg.AssetsDefinition]:
     """The indicator set and the analyst file, whose upstream assets depend on the declared marts."""
-    return [_published_indicators(_indicator_marts()), _published_macro_duckdb()]
+    return [_published_indicators(_indicator_marts()), _published_macro_duckdb(), published_exports]
 
 
 def _published_indicators(indicator_marts: list[str]) -> dg.AssetsDefinition:
@@ -147,6 +166,24 @@ def published_macro_duckdb(context: dg.AssetExecutionContext, warehouse: Warehou
         "source": source,
         "storage_version": "v1.2.0",
     })
+
+
+@dg.asset(key=PUBLISHED_EXPORTS, deps=[PUBLISHED_FILE], tags={"layer": "published"}, group_name="published",
+          kinds={"parquet", "csv"}, owners=OWNERS,
+          metadata={"dagster/column_schema": dg.TableSchema(columns=[
+              dg.TableColumn("<schema.table>.parquet", "file", description="every published table"),
+              dg.TableColumn("<schema.table>.csv", "file",
+                             description="published.indicators and published.claims_scorecard")]),
+              "path": "data/exports/"})
+def published_exports(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    """Exports beside the published file (data/exports/): Parquet of every published table and CSV of
+    published.indicators and published.claims_scorecard (list columns as ';'-separated text), read from the file
+    just published. Each is written in a temporary folder, fsynced and renamed over its old version, so a reader
+    gets a whole old or a whole new file, never part of one. catalog.tables lists them (files_beside)."""
+    rows = write_exports(warehouse.published_path, context.run.run_id)
+    return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(warehouse.published_path.parent /
+                                                                            "exports")),
+                                          "files": len(rows), "rows_per_file": dg.MetadataValue.json(rows)})
 
 
 def _run_start(context: dg.AssetExecutionContext) -> dt.datetime:

@@ -156,12 +156,30 @@ def table(name: str) -> TableSpec:
     raise KeyError(f"unknown table {name!r}; known: {sorted(t.name for t in tables())}")
 
 
+# tables also exported as CSV (beside the Parquet every published table gets), and the tables the chart book draws
+CSV_EXPORTS = ("published.indicators", "published.claims_scorecard")
+CHART_BOOK_PAGE = "chart_book/index.html"
+CHART_BOOK_TABLES = ("published.indicators", "published.claims_scorecard")
+
+
+def export_files(name: str) -> list[str]:
+    """The export file names of a published table, in ``exports/`` beside the published file."""
+    return [f"{name}.parquet", *([f"{name}.csv"] if name in CSV_EXPORTS else [])]
+
+
+def files_beside(name: str) -> list[str]:
+    """Paths, relative to the published file's folder, of the files written beside it from this table."""
+    return [f"exports/{f}" for f in export_files(name)] + ([CHART_BOOK_PAGE] if name in CHART_BOOK_TABLES else [])
+
+
 def catalog_tables_frame() -> pl.DataFrame:
-    """The rows of ``catalog.tables``: every published table with its description, grain and upstream."""
+    """The rows of ``catalog.tables``: every published table with its description, grain, upstream and the files
+    written beside the published file from it."""
     rows = [
         {"table_name": t.name, "description": t.description, "grain": t.grain, "upstream_tables": list(t.upstream),
-         "columns": t.column_names()}
+         "columns": t.column_names(), "files_beside": files_beside(t.name)}
         for t in tables() if t.published
     ]
     return pl.DataFrame(rows, schema={"table_name": pl.String, "description": pl.String, "grain": pl.String,
-                                      "upstream_tables": pl.List(pl.String), "columns": pl.List(pl.String)})
+                                      "upstream_tables": pl.List(pl.String), "columns": pl.List(pl.String),
+                                      "files_beside": pl.List(pl.String)})

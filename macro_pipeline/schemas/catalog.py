@@ -9,6 +9,7 @@ from macro_pipeline.catalog import SERIES_ID_PATTERN
 
 _CAT = {"source": "macro_pipeline/catalog/series.csv"}
 _STATS = {"source": "computed from raw.observations (latest vintage)"}
+_LAGS = "computed from last_date, frequency and macro_pipeline/catalog/release_lags.csv"
 
 
 class CatalogSeries(pa.DataFrameModel):
@@ -44,6 +45,15 @@ class CatalogSeries(pa.DataFrameModel):
                           metadata={**_STATS, "unit": "count"})
     vintage_date: pl.Date = pa.Field(nullable=True, description="latest realtime_start of the series",
                                      metadata=_STATS)
+    release_lag_days: int = pa.Field(nullable=True, ge=0, description="days after the end of a period its "
+                                     "observation is typically published (frequency default or per-series "
+                                     "override)", metadata={"source": _LAGS, "unit": "days"})
+    next_due_date: pl.Date = pa.Field(nullable=True, description="when the observation after last_date is due: "
+                                      "end of its period + release_lag_days (null without data)",
+                                      metadata={"source": _LAGS, "unit": "date"})
+    late: bool = pa.Field(nullable=True, description="the next observation is overdue on the run's vintage date "
+                          "(max realtime_start of the inputs): next_due_date is before it; null without data",
+                          metadata={"source": _LAGS, "unit": "boolean"})
 
     class Config:
         description = "Every catalog series with units, frequency, claims, source, license and data coverage."
@@ -76,6 +86,12 @@ class CatalogTables(pa.DataFrameModel):
     upstream_tables: pl.List(pl.Utf8) = pa.Field(description="tables it is computed from",
                                                  metadata={"source": "table registry"})
     columns: pl.List(pl.Utf8) = pa.Field(description="its columns, in order", metadata={"source": "table registry"})
+    files_beside: pl.List(pl.Utf8) = pa.Field(
+        description="files written from it beside the published file, relative to its folder, each replaced "
+                    "atomically with every publish: exports/<table>.parquet (every table), exports/<table>.csv "
+                    "(published.indicators and published.claims_scorecard) and chart_book/index.html (the offline "
+                    "chart book, with one PNG per chart beside it)", metadata={"source": "table registry"})
 
     class Config:
-        description = "Every published table with description, grain, upstream tables and columns."
+        description = ("Every published table with description, grain, upstream tables, columns and the files "
+                       "written from it beside the published file (Parquet and CSV exports, the chart book).")

@@ -158,6 +158,12 @@ class DatacenterPowerByYear(pa.DataFrameModel):
     datacenter_twh_high: float = _range("highest", "datacenter electricity", "TWh")
     datacenter_share_low_pct: float = _range("lowest", "datacenter share of US electricity", "percent")
     datacenter_share_high_pct: float = _range("highest", "datacenter share of US electricity", "percent")
+    datacenter_share_published_low_pct: float = _range(
+        "lowest", "datacenter share of US electricity as its source publishes it (not computed; null in years no "
+        "source states a share)", "percent")
+    datacenter_share_published_high_pct: float = _range(
+        "highest", "datacenter share of US electricity as its source publishes it (not computed; null in years no "
+        "source states a share)", "percent")
     incremental_peak_low_gw: float = _range("lowest", "incremental datacenter peak load", "GW")
     incremental_peak_high_gw: float = _range("highest", "incremental datacenter peak load", "GW")
     capacity_additions_gw: float = _f("gross utility-scale capacity additions", "GW", _CAP)

@@ -16,15 +16,24 @@ class Indicators(pa.DataFrameModel):
                              metadata={"source": "catalog.claims"})
     date: pl.Date = pa.Field(description="period of the value (a week by its Wednesday, a month, quarter or year "
                                          "by its first day)", metadata={"unit": "date"})
-    value: float = pa.Field(description="indicator value", metadata={"unit": "see unit"})
+    value: float = pa.Field(description="indicator value, rounded to the decimals its unit declares in "
+                                        "catalog/unit_precision.csv", metadata={"unit": "see unit"})
     unit: str = pa.Field(description="unit of value, spelled out", metadata={"unit": "text"})
     source: str = pa.Field(description="table and series the value was computed from",
                            metadata={"source": "the mart named here"})
     as_of: pl.Date = pa.Field(description="vintage date of the inputs (the latest realtime_start used)",
                               metadata={"unit": "date"})
+    kind: str = pa.Field(isin=["observed", "projection", "model"],
+                         description="observed (measured and published by its source), projection (a source's "
+                                     "forecast, or an observed indicator's value dated after as_of) or model "
+                                     "(computed by this product from declared assumptions, e.g. scenario shares); "
+                                     "declared per indicator in catalog/indicators.csv. 'Latest' queries use "
+                                     "observed values only",
+                         metadata={"unit": "text", "source": "catalog/indicators.csv kind; date after as_of"})
 
     class Config:
-        description = "The publishable indicator set: every indicator value with its claim, unit, source and as-of."
+        description = ("The publishable indicator set: every indicator value with its claim, unit, source, as-of "
+                       "and kind (observed, projection or model).")
         unique = ["indicator_id", "date"]
 
     @pa.dataframe_check(name="value is finite")
@@ -48,8 +57,9 @@ class ClaimsScorecard(pa.DataFrameModel):
     verdict: str = pa.Field(isin=VERDICTS, description="supported (every test met), not supported (none met), "
                             "mixed (some met), or insufficient data (no test, or a test without a value)",
                             metadata={"unit": "text", "source": _COMPUTED})
-    evidence: str = pa.Field(description="one sentence naming each test's value, unit, date and threshold, and "
-                             "whether it was met; for a claim without tests, what no indicator measures yet",
+    evidence: str = pa.Field(description="one sentence naming each test's value, unit (a change of a percentage "
+                             "in percentage points), date and threshold, and whether it was met; for a claim "
+                             "without tests, what no indicator measures yet",
                              metadata={"unit": "text", "source": _COMPUTED})
     latest_date: pl.Date = pa.Field(nullable=True, description="latest observation date any of the claim's tests "
                                     "used (null when no test has a value)",
@@ -66,6 +76,9 @@ class ClaimsScorecard(pa.DataFrameModel):
     indicator_ids: pl.List(pl.Utf8) = pa.Field(description="indicators the tests read (empty for a claim "
                                                "without tests)", metadata={"unit": "text",
                                                                            "source": "catalog/indicators.csv"})
+    claim_order: int = pa.Field(ge=1, le=12, unique=True, description="the claim's number (C2 = 2, C10 = 10): "
+                                "ORDER BY claim_order lists C1..C12 in order, which ORDER BY claim_id does not",
+                                metadata={"unit": "count", "source": "catalog.claims"})
 
     class Config:
         description = ("Per claim of the thesis (C1-C12), a verdict decided by the tests written down as data in "

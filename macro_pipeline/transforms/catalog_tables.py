@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import polars as pl
 
+from macro_pipeline.catalog import PACKAGED_CATALOG_DIR
 from macro_pipeline.schemas import CatalogClaims, CatalogSeries
+from macro_pipeline.transforms.freshness import parse_release_lags, series_freshness
 
 
-def series_table(series_catalog: pl.DataFrame, latest: pl.DataFrame, outcomes: pl.DataFrame) -> pl.DataFrame:
+def series_table(series_catalog: pl.DataFrame, latest: pl.DataFrame, outcomes: pl.DataFrame,
+                 lags: pl.DataFrame | None = None) -> pl.DataFrame:
     """catalog.series: every catalog series with first/last date and n_obs of its latest vintage.
 
     ``outcomes`` (series_id, status, detail) is this run's source report. Status is 'failed' when this run's
@@ -28,6 +31,11 @@ def series_table(series_catalog: pl.DataFrame, latest: pl.DataFrame, outcomes: p
                .when(pl.col("n_obs") > 0).then(pl.lit("loaded"))
                .otherwise(pl.lit("missing")).alias("status"),
                pl.col("detail").alias("status_detail")))
+    if lags is None:
+        lags = parse_release_lags((PACKAGED_CATALOG_DIR / "release_lags.csv").read_text(encoding="utf-8"),
+                                  series_catalog)
+    reference_date = latest["realtime_start"].max() if latest.height else None
+    out = out.join(series_freshness(out, lags, reference_date), on="series_id", how="left")
     return out.select(list(CatalogSeries.to_schema().columns)).sort("series_id")
 
 

@@ -281,6 +281,8 @@ def datacenter_power_by_year(mart: pl.DataFrame) -> pl.DataFrame:
         pl.col("datacenter_twh").max().alias("datacenter_twh_high"),
         pl.col("datacenter_share_pct").min().alias("datacenter_share_low_pct"),
         pl.col("datacenter_share_pct").max().alias("datacenter_share_high_pct"),
+        pl.col("datacenter_share_published_pct").min().alias("datacenter_share_published_low_pct"),
+        pl.col("datacenter_share_published_pct").max().alias("datacenter_share_published_high_pct"),
         pl.col("incremental_peak_gw").min().alias("incremental_peak_low_gw"),
         pl.col("incremental_peak_gw").max().alias("incremental_peak_high_gw"),
         pl.col("capacity_additions_gw").first(), pl.col("queue_capacity_gw").first(),

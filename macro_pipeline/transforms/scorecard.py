@@ -224,6 +224,18 @@ def _signed(value: float) -> str:
     return ("+" if value > 0 else "") + _num(value)
 
 
+def change_unit(unit: str) -> str:
+    """The unit of a difference of values in ``unit``: a change of a percentage is in percentage points."""
+    if unit == "percent" or unit.startswith("percent,"):
+        return "percentage points" + unit[len("percent"):]
+    return unit
+
+
+def claim_order(claim_id: str) -> int:
+    """C1..C12 in numeric order (C2 before C10), whatever the text sort says."""
+    return int(claim_id[1:])
+
+
 def _threshold(rule: dict) -> str:
     return f"{rule['comparison']} {rule['threshold']:g}"
 
@@ -269,7 +281,7 @@ def evaluate_rule(rule: dict, values: pl.DataFrame) -> Outcome:
                            f"{_plural(period, n)} before {last}", last)
         value = by_date[last] - by_date[before]
         met = compare(value, rule["threshold"])
-        text = f"{ind} change over {n} {_plural(period, n)} = {_signed(value)} {unit}"
+        text = f"{ind} change over {n} {_plural(period, n)} = {_signed(value)} {change_unit(unit)}"
         detail = f"{_num(by_date[last])} on {last} vs {_num(by_date[before])} on {before}; "
     else:
         dates = [_shift(last, period, k) for k in range(n - 1, -1, -1)]
@@ -354,12 +366,14 @@ def _mart_problems(marts: pl.DataFrame | None, claim_id: str) -> str | None:
 
 
 def claims_scorecard(values: pl.DataFrame, rules: pl.DataFrame, claims: pl.DataFrame,
-                     as_of: dt.date, marts: pl.DataFrame | None = None) -> pl.DataFrame:
+                     as_of: dt.date, marts: pl.DataFrame | None = None,
+                     late_inputs: dict[str, str] | None = None) -> pl.DataFrame:
     """published.claims_scorecard: one row per claim of ``claims`` (catalog/claims.csv), from the published
     indicator rows ``values`` (published.indicators), the parsed ``rules`` (parse_rules) and the vintage date
     ``as_of`` of the indicators. ``marts`` (meta.marts): a claim whose mart failed or had insufficient data in its
     last attempt is not judged (insufficient data), and its evidence names the mart, the reason and which build
-    of the table is published."""
+    of the table is published. ``late_inputs`` (claim_id -> a sentence naming the claim's input series whose
+    next release is overdue, transforms.freshness.late_text) is appended to the claim's evidence."""
     outcomes = evaluate_rules(values, rules)
     versions = rules["rule_version"].unique().to_list()
     version = versions[0] if versions else ""
@@ -378,6 +392,8 @@ def claims_scorecard(values: pl.DataFrame, rules: pl.DataFrame, claims: pl.DataF
         problems = _mart_problems(marts, claim_id)
         if problems:
             verdict, evidence = "insufficient data", problems + " " + evidence
+        if late_inputs and late_inputs.get(claim_id):
+            evidence = f"{evidence} {late_inputs[claim_id]}"
         dates = [t["date"] for t in tests if t["date"] is not None]
         out.append({
             "claim_id": claim_id, "claim": claim["claim"], "verdict": verdict,
@@ -385,9 +401,9 @@ def claims_scorecard(values: pl.DataFrame, rules: pl.DataFrame, claims: pl.DataF
             "latest_date": max(dates) if dates else None, "as_of": as_of, "rule_version": version,
             "rules_evaluated": len(tests), "rules_met": n_met,
             "indicator_ids": sorted({t["indicator_id"] for t in tests}),
+            "claim_order": claim_order(claim_id),
         })
     columns = ClaimsScorecard.to_schema().columns
     schema = {name: col.dtype.type for name, col in columns.items()}
     frame = pl.DataFrame(out, schema=schema)
-    order = pl.col("claim_id").str.slice(1).cast(pl.Int64, strict=False)
-    return frame.sort(order, "claim_id").select(list(columns))
+    return frame.sort("claim_order").select(list(columns))

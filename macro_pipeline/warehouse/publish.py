@@ -24,6 +24,7 @@ import duckdb
 from macro_pipeline.schemas import TableSpec, tables
 from macro_pipeline.sql import load_sql, qualified, quote_identifier, split_statements
 from macro_pipeline.warehouse.ddl import comments, create_table
+from macro_pipeline.warehouse.precision import rounded_select_list
 
 STORAGE_VERSION = "v1.2.0"
 BUILD_SUFFIX = ".building"
@@ -187,7 +188,9 @@ def _build(working: Path, build: Path, run: RunRecord, finished_at: dt.datetime)
             if spec.name == "meta.runs":
                 continue
             cols = ", ".join(quote_identifier(c) for c in spec.column_names())
-            con.execute(f"INSERT INTO {qualified(spec.name)} ({cols}) SELECT {cols} FROM work.{qualified(spec.name)}")
+            # values rounded to the precision their unit declares (warehouse/precision.py)
+            con.execute(f"INSERT INTO {qualified(spec.name)} ({cols}) SELECT {rounded_select_list(spec)} "
+                        f"FROM work.{qualified(spec.name)}")
             row_counts[spec.name] = con.execute(f"SELECT count(*) FROM {qualified(spec.name)}").fetchall()[0][0]
         row_counts["meta.runs"] = _write_runs(con, run, finished_at, row_counts)
         for stmt in split_statements(load_sql("pipeline/raw_views")):

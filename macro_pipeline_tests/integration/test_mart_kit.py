@@ -84,7 +84,7 @@ def test_a_mart_declared_in_a_test_module_is_built_checked_published_and_listed(
     catalog_dir = copy_catalog(tmp_path / "catalog")
     with (catalog_dir / "indicators.csv").open("a", encoding="utf-8") as indicators:
         indicators.write("young_unemployment_gap_pp,C7,Young unemployment gap,percentage points,"
-                         "marts.young_unemployment_gap,young_unemployment_gap_pp,month,LNS14000036 - UNRATE\n")
+                         "marts.young_unemployment_gap,young_unemployment_gap_pp,month,LNS14000036 - UNRATE,observed\n")
     outcome = run_pipeline(data_dir, snapshot_dir, catalog_dir)
     assert outcome.success, outcome.failure_text
     checks = {e.event_specific_data.check_name: e.event_specific_data.passed
@@ -183,20 +183,42 @@ def test_a_data_folder_built_by_the_previous_release_is_upgraded(data_dir: Path,
 # tables whose rows describe the run or the code rather than the data
 _RUN_TABLES = {"meta.runs", "catalog.tables"}
 _RUN_COLUMNS = {"loaded_at", "evidence"}
-# claims this version gives their first indicators and rules (issue 11: the market-structure marts); their rows in
-# these tables are new, every other row must be as the previous release published it
-_NEW_CLAIMS = ("C1", "C2", "C3", "C4", "C5", "C11")
-_ROWS_COMPARED = {f"{schema}.{name}": f"claim_id NOT IN {_NEW_CLAIMS}"
-                  for schema, name in (("catalog", "claims"), ("published", "indicators"),
-                                       ("published", "claims_scorecard"))}
+# what this release adds on purpose (issue 13): the published datacenter shares are new indicators, so C10 lists
+# them and published.indicators has their rows; the rows the previous release had are compared
+_NEW_ROWS = {"published.indicators": "indicator_id IN (SELECT DISTINCT indicator_id FROM b.published.indicators)",
+             # issue 14: the snapshot's earlier releases (vintages/) are stored beside its own vintage
+             "raw.observations": "realtime_start = DATE '2026-11-26'"}
+_CHANGED_COLUMNS = {"catalog.claims": {"indicator_ids"},
+                    # issue 14: 'no revision known' is null now, not false
+                    "marts.gdp_ex_ai_revisions": {"revised"}}
+# rows this release changes on purpose, left out on both sides: GDPC1 gains its 2025-Q4 value from its vintages
+# (issue 14); the claims given rules by issues 11 and 12 (C1-C5, C7-C9, C11, C12) have new verdicts
+_SAME_ROWS = {"catalog.series": "series_id <> 'GDPC1'",
+              "published.claims_scorecard": "claim_id IN ('C6', 'C10')"}
+
+
+def _tolerance(table_name: str, column: str) -> float:
+    """How far a number may move: half a unit of the last decimal its unit declares (values are rounded at publish
+    since issue 13, catalog/unit_precision.csv), else float noise only."""
+    from macro_pipeline.catalog import load_catalog, unit_precision
+    from macro_pipeline.schemas import table
+
+    precision = unit_precision()
+    if table_name == "published.indicators" and column == "value":
+        decimals = min(precision[u] for u in set(load_catalog().indicators["unit"].to_list()))
+    else:
+        unit = next((c.unit for c in table(table_name).columns if c.name == column), None)
+        decimals = precision.get(unit or "")
+    return 0.0 if decimals is None else 0.5 * 10.0 ** -decimals
 
 
 def _assert_same_published_values(before: Path, after: Path) -> None:
     """Every table the previous release published holds the same rows now: text, dates and flags equal, numbers
     equal up to float rounding (net liquidity's millions are now scaled to billions once, in staging, which
-    drops noise in the 16th digit, e.g. 732.0590000000001 -> 732.059). The scorecard's evidence sentence is left
-    out: it prints numbers rounded to 2 decimals, and a value sitting on a rounding boundary (-89.095) may print
-    either way; its verdict and counts are compared."""
+    drops noise in the 16th digit, e.g. 732.0590000000001 -> 732.059) and, since issue 13, up to the rounding to
+    their unit's declared precision; rows and list entries this release adds on purpose are left out. The
+    scorecard's evidence sentence is left out: it prints numbers rounded to 2 decimals, and a value sitting on a
+    rounding boundary (-89.095) may print either way; its verdict and counts are compared."""
     import duckdb
 
     con = duckdb.connect()
@@ -209,18 +231,22 @@ def _assert_same_published_values(before: Path, after: Path) -> None:
             continue
         columns = con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = 'b' AND "
                               "schema_name = ? AND table_name = ? ORDER BY column_index", [schema, name]).fetchall()
-        kept = [(c, t) for c, t in columns if c not in _RUN_COLUMNS]
+        kept = [(c, t) for c, t in columns
+                if c not in _RUN_COLUMNS | _CHANGED_COLUMNS.get(f"{schema}.{name}", set())]
         exact = ", ".join(f'"{c}"' for c, t in kept if t != "DOUBLE")
         numbers = [c for c, t in kept if t == "DOUBLE"]
-        where = f"WHERE {_ROWS_COMPARED[f'{schema}.{name}']}" if f"{schema}.{name}" in _ROWS_COMPARED else ""
-        key_rows = (f'SELECT row_number() OVER (ORDER BY {exact or "1"}) AS n, * FROM {{db}}."{schema}"."{name}" '
-                    f"{where}")
+        same = _SAME_ROWS.get(f"{schema}.{name}")
+        key_rows = (f'SELECT row_number() OVER (ORDER BY {exact or "1"}) AS n, * FROM {{db}}."{schema}"."{name}"'
+                    + (f" WHERE {same}" if same else ""))
+        new_rows = _NEW_ROWS.get(f"{schema}.{name}")
         differing = con.execute(
-            f"SELECT count(*) FROM ({key_rows.format(db='b')}) AS x FULL JOIN ({key_rows.format(db='a')}) AS y "
+            f"SELECT count(*) FROM ({key_rows.format(db='b')}) AS x FULL JOIN "
+            f"({key_rows.format(db='a') + ((' AND ' if same else ' WHERE ') + new_rows if new_rows else '')}) AS y "
             f"USING (n) WHERE " + " OR ".join(
                 [f'x."{c}" IS DISTINCT FROM y."{c}"' for c, t in kept if t != "DOUBLE"]
-                + [f'(x."{c}" IS DISTINCT FROM y."{c}" AND NOT coalesce(abs(x."{c}" - y."{c}") <= 1e-9 * '
-                   f'greatest(1, abs(x."{c}")), false))' for c in numbers] or ["false"])).fetchall()[0][0]
+                + [f'(x."{c}" IS DISTINCT FROM y."{c}" AND NOT coalesce(abs(x."{c}" - y."{c}") <= '
+                   f'{_tolerance(f"{schema}.{name}", c)} + 1e-9 * greatest(1, abs(x."{c}")), false))'
+                   for c in numbers] or ["false"])).fetchall()[0][0]
         assert differing == 0, f"{schema}.{name}: {differing} rows differ from the previous release"
         compared += 1
     assert compared >= 14

@@ -58,7 +58,32 @@ def test_indicator_rows_without_their_mart_give_an_empty_typed_frame():
     assert out.height == 0
     assert out.schema == pl.Schema({"indicator_id": pl.String, "claim_id": pl.String, "date": pl.Date,
                                     "value": pl.Float64, "unit": pl.String, "source": pl.String,
-                                    "as_of": pl.Date})
+                                    "as_of": pl.Date, "kind": pl.String})
+
+
+def test_kind_is_the_declared_one_and_a_value_dated_after_as_of_is_a_projection():
+    indicators = load_catalog().indicators
+    out = indicator_rows(indicators, {"marts.net_liquidity": mart()}, dt.date(2026, 1, 14))
+    kinds = dict(zip(out.filter(pl.col("indicator_id") == "net_liquidity_usd_bn")["date"].to_list(),
+                     out.filter(pl.col("indicator_id") == "net_liquidity_usd_bn")["kind"].to_list(), strict=True))
+    assert kinds == {W1: "observed", W3: "projection"}  # W3 is after the vintage date: not observed yet
+    modelled = indicators.with_columns(pl.lit("model").alias("kind"))
+    out = indicator_rows(modelled, {"marts.net_liquidity": mart()}, AS_OF)
+    assert set(out["kind"].to_list()) == {"model"}
+    Indicators.validate(out)
+
+
+def test_values_are_rounded_to_the_precision_their_unit_declares():
+    noisy = mart().with_columns(pl.lit(959.4350000000001).alias("net_liquidity_usd_bn"),
+                                pl.lit(-89.09500000000116).alias("net_liquidity_change_13w_usd_bn"))
+    out = indicator_rows(load_catalog().indicators, {"marts.net_liquidity": noisy}, AS_OF,
+                         precision={"billions of U.S. dollars": 3})
+    net = out.filter(pl.col("indicator_id") == "net_liquidity_usd_bn")["value"].to_list()
+    change = out.filter(pl.col("indicator_id") == "net_liquidity_change_13w_usd_bn")["value"].to_list()
+    assert net == [959.435] * 3 and change == [-89.095] * 3
+    # the packaged precision file declares this unit; a unit it does not list is left as computed
+    out = indicator_rows(load_catalog().indicators, {"marts.net_liquidity": noisy}, AS_OF, precision={})
+    assert out.filter(pl.col("indicator_id") == "net_liquidity_usd_bn")["value"][0] == 959.4350000000001
 
 
 def test_indicator_rows_of_an_all_null_mart_are_empty():

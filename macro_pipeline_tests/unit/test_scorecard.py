@@ -152,7 +152,7 @@ def test_max_date_stops_a_rule_at_the_last_published_year():
                   ("datacenter_share_of_us_electricity_low_pct", D(2026, 1, 1), 0.5))  # projected: not used
     c10 = row(score(r, vals), "C10")
     assert c10["verdict"] == "supported" and c10["latest_date"] == D(2024, 1, 1)
-    assert "+0.06 percent (4.45 on 2024-01-01 vs 4.39 on 2023-01-01; needs > 0: met)" in c10["evidence"]
+    assert "+0.06 percentage points (4.45 on 2024-01-01 vs 4.39 on 2023-01-01; needs > 0: met)" in c10["evidence"]
 
 
 def test_a_scenario_indicator_without_max_date_is_refused():

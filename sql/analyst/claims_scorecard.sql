@@ -2,4 +2,4 @@
 SELECT claim_id, verdict, rules_met || ' of ' || rules_evaluated AS tests_met, latest_date, as_of, rule_version,
        evidence
 FROM published.claims_scorecard
-ORDER BY CAST(substr(claim_id, 2) AS INTEGER);
+ORDER BY claim_order;
