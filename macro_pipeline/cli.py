@@ -85,8 +85,13 @@ def _run_locked(job_name: str, data_dir: Path) -> int:
             by_cause.setdefault(cause, []).append(where)
         for cause, places in by_cause.items():  # one line per cause, however many steps it stopped
             print(f"error in {', '.join(places)}: {_first_lines(cause)}", file=sys.stderr)
-        print(f"run {result.run_id} failed after {elapsed:.1f} s; published file unchanged ({published}).",
-              file=sys.stderr)
+        if _published_by(published, result.run_id):
+            # the file was published before a later step (chart book, exports) failed: say so, never "unchanged"
+            print(f"run {result.run_id} failed after {elapsed:.1f} s, after publishing {published}; the steps "
+                  "above failed after the publish.", file=sys.stderr)
+        else:
+            print(f"run {result.run_id} failed after {elapsed:.1f} s; published file unchanged ({published}).",
+                  file=sys.stderr)
         return EXIT_FAILED
     print(f"published {published} in {elapsed:.1f} s (run {result.run_id})")
     con = duckdb.connect(str(published), read_only=True)
@@ -108,6 +113,20 @@ def _run_locked(job_name: str, data_dir: Path) -> int:
               "tables are kept (meta.marts, published.claims_scorecard).", file=sys.stderr)
         return 3
     return 0
+
+
+def _published_by(published: Path, run_id: str) -> bool:
+    """Whether this run's publish step replaced the file (its row is in the published meta.runs)."""
+    if not published.is_file():
+        return False
+    try:
+        con = duckdb.connect(str(published), read_only=True)
+        try:
+            return bool(con.execute("SELECT count(*) FROM meta.runs WHERE run_id = ?", [run_id]).fetchall()[0][0])
+        finally:
+            con.close()
+    except duckdb.Error:
+        return False
 
 
 def _first_lines(text: str, lines: int = 2, width: int = 400) -> str:

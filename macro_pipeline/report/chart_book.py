@@ -141,8 +141,20 @@ def chart_rows(plan: ChartPlan, values: pl.DataFrame, indicators: pl.DataFrame) 
     rows = values.filter(pl.col("indicator_id").is_in(list(plan.indicator_ids)))
     if plan.start_date is not None:
         rows = rows.filter(pl.col("date") >= plan.start_date)
-    return (rows.join(titles, on="indicator_id", how="left")
+    rows = (rows.join(titles, on="indicator_id", how="left")
             .select("indicator_id", "indicator", "date", "value", "kind").sort("indicator_id", "date"))
+    # a chart embeds its points in the page: daily series are drawn by their last value of each week (then of
+    # each month), which keeps the page small and stays within Vega-Altair's inline-data limit
+    for period in ("1w", "1mo"):
+        if rows.height <= MAX_CHART_POINTS:
+            break
+        rows = (rows.group_by("indicator_id", "kind", pl.col("date").dt.truncate(period).alias("_period"),
+                              maintain_order=True).last().drop("_period")
+                .select("indicator_id", "indicator", "date", "value", "kind").sort("indicator_id", "date"))
+    return rows
+
+
+MAX_CHART_POINTS = 4000
 
 
 def chart_spec(plan: ChartPlan, rows: pl.DataFrame, tests: list[dict], date_column: str,
