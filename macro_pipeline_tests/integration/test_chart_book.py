@@ -30,7 +30,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("chart_book_run")
     data = root / "data"
     data.mkdir()
-    outcome = run_pipeline(data, copy_snapshot(root / "fred_snapshot"))
+    outcome = run_pipeline(data, copy_snapshot(root / "fred_snapshot"), chart_book=True)
     assert outcome.success, outcome.failure_text
     return data / "macro.duckdb"
 
