@@ -55,7 +55,8 @@ def test_a_second_run_told_to_wait_runs_after_the_first(data_dir: Path, subproce
     first = _start(subprocess_env)
     try:
         _wait_for(data_dir / OWNER_NAME, first)
-        second = _start(subprocess_env, "--wait", "600")
+        # --force: the inputs are unchanged, so without it the second run would rightly find the file up to date
+        second = _start(subprocess_env, "--wait", "600", "--force")
         second_output, _ = second.communicate(timeout=600)
         first_output, _ = first.communicate(timeout=300)
     finally:
