@@ -80,9 +80,13 @@ def fred_deadline_seconds() -> float:
     return value
 
 
+# the per-frequency rebuild jobs of defs/schedules.py (FREQUENCY_SCHEDULES: '<stem>_job'); a test keeps both in step
+FREQUENCY_JOBS = ["daily_markets_job", "weekly_h41_job", "monthly_releases_job", "quarterly_gdp_job"]
+
+
 def jobs_for(source: str) -> list[str]:
     """The jobs the code location has for a source."""
-    return [BUILD_JOB, LIVE_JOB] if source == "fred" else [BUILD_JOB]
+    return [BUILD_JOB, *FREQUENCY_JOBS, *([LIVE_JOB] if source == "fred" else [])]
 
 
 def check_run_settings(job_name: str, create_data_dir: bool = False) -> list[str]:

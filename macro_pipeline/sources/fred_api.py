@@ -700,10 +700,20 @@ def join_split_periods(frame: pl.DataFrame) -> pl.DataFrame:
             .select(list(DELIVERY_SCHEMA)))
 
 
+# the revision stamps the embedded snapshot source writes (sources/snapshot.py series_stamp)
+SNAPSHOT_STAMP_PREFIX = "sha256:"
+
+
 def _stored_by_id(stored: pl.DataFrame | None) -> dict[str, dict]:
+    """Per stored series its summary; a revision stamp another source left (the snapshot's 'sha256:' stamp) is
+    not FRED's last_updated: such a series was never fetched from FRED and is read in full once."""
     if stored is None or stored.is_empty() or "series_id" not in stored.columns:
         return {}
-    return {row["series_id"]: row for row in stored.to_dicts()}
+    rows = {row["series_id"]: row for row in stored.to_dicts()}
+    for row in rows.values():
+        if str(row.get("source_last_updated") or "").startswith(SNAPSHOT_STAMP_PREFIX):
+            row["source_last_updated"] = None
+    return rows
 
 
 def _parse_date(value: Any) -> dt.date | None:

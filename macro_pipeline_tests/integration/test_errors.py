@@ -41,8 +41,8 @@ def test_an_unknown_source_names_the_setting_and_the_allowed_values(subprocess_e
 def test_an_unknown_job_lists_the_jobs(subprocess_env: dict[str, str]) -> None:
     code, output = _run(subprocess_env, "--job", "bogus")
     assert code == 2
-    assert ("unknown job 'bogus'; the jobs are: build_warehouse_job (and live_refresh_job with "
-            "MACRO_PIPELINE_SOURCE=fred)") in output
+    assert ("unknown job 'bogus'; the jobs are: build_warehouse_job, daily_markets_job, weekly_h41_job, "
+            "monthly_releases_job, quarterly_gdp_job (and live_refresh_job with MACRO_PIPELINE_SOURCE=fred)") in output
     _refused(output)
 
 
