@@ -153,6 +153,7 @@ def published_macro_duckdb(context: dg.AssetExecutionContext, warehouse: Warehou
                        ("missing", "failed") and r["detail"] else "") for r in fetch_log.to_dicts())
     run = RunRecord(run_id=context.run.run_id,
                     started_at=_run_start(context), source=source, series_report=report)
+    warehouse.release()  # publish_file opens the working database itself (read-only, beside the new file)
     result = publish_file(warehouse.working_path, warehouse.published_path, run)
     context.log.info(f"published {result.path} ({result.bytes / 1e6:.1f} MB): {result.row_counts}")
     if result.history_warning:

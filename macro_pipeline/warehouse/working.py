@@ -9,6 +9,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import polars as pl
+from pydantic import PrivateAttr
 
 from macro_pipeline.catalog import validate_series_id
 from macro_pipeline.schemas import TableSpec, table, tables
@@ -39,13 +40,53 @@ class Warehouse(dg.ConfigurableResource):
     def working_path(self) -> Path:
         return Path(self.data_dir) / "work" / "pipeline.duckdb"
 
+    # In a run, one connection to the working database is held from the first read to the publish step, and each
+    # read or write takes a cursor on it: opening the file, replaying its log, checking every registry table and
+    # checkpointing on close cost ~20 ms a time, ~500 times a run (half of a run's 18 s, measured with cProfile).
+    _hold_open: bool = PrivateAttr(default=False)
+    _held: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._hold_open = True
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        self.release()
+
+    def release(self) -> None:
+        """Close the held connection (checkpointing the file) and open one per use from now on: the publish step
+        reads the working database from connections of its own, which DuckDB refuses while another is open in
+        this process with different settings."""
+        self._hold_open = False
+        held, self._held = self._held, None
+        if held is not None:
+            held.close()
+
     @contextlib.contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-write connection to the working database, with every registry table created."""
+        if self._held is not None:
+            cursor = self._held.cursor()
+            try:
+                yield cursor
+            finally:
+                cursor.close()
+            return
         self.working_path.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(self.working_path), config={"memory_limit": self.duckdb_memory_limit})
         try:
             _ensure_tables(con)
+        except BaseException:
+            con.close()
+            raise
+        if self._hold_open:
+            self._held = con
+            cursor = con.cursor()
+            try:
+                yield cursor
+            finally:
+                cursor.close()
+            return
+        try:
             yield con
         finally:
             con.close()

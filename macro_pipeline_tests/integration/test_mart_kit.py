@@ -189,11 +189,15 @@ _NEW_ROWS = {"published.indicators": "indicator_id IN (SELECT DISTINCT indicator
              # issue 14: the snapshot's earlier releases (vintages/) are stored beside its own vintage
              "raw.observations": "realtime_start = DATE '2026-11-26'"}
 _CHANGED_COLUMNS = {"catalog.claims": {"indicator_ids"},
+                    # issue 10: every series has a step rule from its unit family now (the effective ratio)
+                    "catalog.series": {"max_step_ratio"},
                     # issue 14: 'no revision known' is null now, not false
                     "marts.gdp_ex_ai_revisions": {"revised"}}
 # rows this release changes on purpose, left out on both sides: GDPC1 gains its 2025-Q4 value from its vintages
 # (issue 14); the claims given rules by issues 11 and 12 (C1-C5, C7-C9, C11, C12) have new verdicts
 _SAME_ROWS = {"catalog.series": "series_id <> 'GDPC1'",
+              # 2025-Q4 of each definition gains its real GDP level (GDPC1's vintage) and counterfactual level
+              "marts.gdp_ex_ai": "quarter <> DATE '2025-10-01'",
               "published.claims_scorecard": "claim_id IN ('C6', 'C10')"}
 
 
@@ -239,15 +243,18 @@ def _assert_same_published_values(before: Path, after: Path) -> None:
         key_rows = (f'SELECT row_number() OVER (ORDER BY {exact or "1"}) AS n, * FROM {{db}}."{schema}"."{name}"'
                     + (f" WHERE {same}" if same else ""))
         new_rows = _NEW_ROWS.get(f"{schema}.{name}")
-        differing = con.execute(
-            f"SELECT count(*) FROM ({key_rows.format(db='b')}) AS x FULL JOIN "
+        differences = (
+            f"FROM ({key_rows.format(db='b')}) AS x FULL JOIN "
             f"({key_rows.format(db='a') + ((' AND ' if same else ' WHERE ') + new_rows if new_rows else '')}) AS y "
             f"USING (n) WHERE " + " OR ".join(
                 [f'x."{c}" IS DISTINCT FROM y."{c}"' for c, t in kept if t != "DOUBLE"]
                 + [f'(x."{c}" IS DISTINCT FROM y."{c}" AND NOT coalesce(abs(x."{c}" - y."{c}") <= '
                    f'{_tolerance(f"{schema}.{name}", c)} + 1e-9 * greatest(1, abs(x."{c}")), false))'
-                   for c in numbers] or ["false"])).fetchall()[0][0]
-        assert differing == 0, f"{schema}.{name}: {differing} rows differ from the previous release"
+                   for c in numbers] or ["false"]))
+        differing = con.execute(f"SELECT count(*) {differences}").fetchall()[0][0]
+        # the first differing rows, before and after, so a failure says what moved
+        sample = con.execute(f"SELECT x, y {differences} LIMIT 3").fetchall() if differing else []
+        assert differing == 0, f"{schema}.{name}: {differing} rows differ from the previous release: {sample}"
         compared += 1
     assert compared >= 14
 

@@ -115,7 +115,9 @@ def test_a_write_that_fails_for_lack_of_space_leaves_the_published_file_intact(p
 def tiny_filesystem(tmp_path: Path):
     mount_point = tmp_path / "tiny"
     mount_point.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount_point)],
+    # room for one whole published data folder while the next is built beside it (published file 11 MB and its
+    # build, exports 19 MB and chart book 18 MB, each replaced by a new copy): the test then fills what is left
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=160m", "tmpfs", str(mount_point)],
                              capture_output=True, text=True)
     if mounted.returncode != 0:
         if os.environ.get("MACRO_PIPELINE_REQUIRE_TMPFS"):
@@ -129,7 +131,7 @@ def tiny_filesystem(tmp_path: Path):
 
 def test_a_full_disk_during_a_whole_run_fails_cleanly(tiny_filesystem: Path, tmp_path: Path,
                                                       subprocess_env: dict[str, str], snapshot_dir: Path) -> None:
-    # published file and its build on a 16 MB disk; the working database elsewhere (it is larger)
+    # published file and its build on a small disk; the working database elsewhere (it is larger)
     data = tiny_filesystem
     (tmp_path / "work_elsewhere").mkdir()
     (data / "work").symlink_to(tmp_path / "work_elsewhere")
