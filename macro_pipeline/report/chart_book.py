@@ -11,9 +11,11 @@ PNGs (no browser, no network) and supplies the one inlined script bundle that dr
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import html
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandera.polars as pa
@@ -30,6 +32,10 @@ LEVEL_STATISTICS = ("latest", "mean_of_last_n", "all_of_last_n")
 PERIOD_AXIS = {"week_date": "week (Wednesday)", "month": "month", "quarter": "quarter", "year": "year"}
 CHART_WIDTH, CHART_HEIGHT = 820, 260
 PAGE_NAME = "index.html"
+# beside the PNGs: for each, the key of what it draws (spec, renderer version, scale) and its own sha256, so the
+# next build copies a PNG whose chart did not change instead of drawing it again (45 PNGs take ~8 s to draw)
+RENDERS_NAME = "renders.json"
+PNG_SCALE = 1
 
 
 class ChartsError(ValueError):
@@ -57,9 +63,44 @@ class ChartBook:
     html: str
     pngs: dict[str, bytes] = field(default_factory=dict)
     charts: list[ChartPlan] = field(default_factory=list)
+    # PNG file name -> the render key of what it draws (see render_key)
+    render_keys: dict[str, str] = field(default_factory=dict)
+    reused: int = 0
+
+    def renders(self) -> dict[str, dict[str, str]]:
+        return {name: {"render_key": self.render_keys[name], "png_sha256": hashlib.sha256(png).hexdigest()}
+                for name, png in sorted(self.pngs.items())}
 
     def files(self) -> dict[str, bytes]:
-        return {**self.pngs, PAGE_NAME: self.html.encode("utf-8")}
+        renders = json.dumps(self.renders(), indent=1, sort_keys=True).encode("utf-8") + b"\n"
+        return {**self.pngs, RENDERS_NAME: renders, PAGE_NAME: self.html.encode("utf-8")}
+
+
+def render_key(spec: dict, renderer_version: str, scale: int = PNG_SCALE) -> str:
+    """What a PNG depends on: its Vega-Lite spec (data included), the renderer's version and the scale."""
+    text = json.dumps({"spec": spec, "renderer": renderer_version, "scale": scale}, sort_keys=True,
+                      separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def reusable_pngs(renders_text: str, read_png) -> dict[str, bytes]:
+    """The PNGs of a previous build that can be reused, by render key: each listed in its renders.json and
+    still byte-identical to what was written (``read_png(name)`` gives the file's bytes or None). A missing,
+    unreadable or edited file is simply drawn again."""
+    try:
+        renders = json.loads(renders_text)
+    except ValueError:
+        return {}
+    reusable: dict[str, bytes] = {}
+    if not isinstance(renders, dict):
+        return reusable
+    for name, entry in renders.items():
+        if not isinstance(entry, dict) or not {"render_key", "png_sha256"} <= entry.keys():
+            continue
+        png = read_png(name)
+        if png is not None and hashlib.sha256(png).hexdigest() == entry["png_sha256"]:
+            reusable[entry["render_key"]] = png
+    return reusable
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -206,9 +247,11 @@ def chart_spec(plan: ChartPlan, rows: pl.DataFrame, tests: list[dict], date_colu
 
 def build_chart_book(*, scorecard: pl.DataFrame, claims: pl.DataFrame, indicators: pl.DataFrame,
                      values: pl.DataFrame, rules: pl.DataFrame, charts: list[ChartPlan],
-                     built_at: dt.datetime, render_png: bool = True) -> ChartBook:
+                     built_at: dt.datetime, render_png: bool = True,
+                     previous_pngs: Mapping[str, bytes] | None = None) -> ChartBook:
     """The page and the PNGs from the published scorecard and indicators (``values`` with a ``kind`` column),
-    catalog/claims.csv and indicators.csv, the parsed claim rules and the declared charts."""
+    catalog/claims.csv and indicators.csv, the parsed claim rules and the declared charts. ``previous_pngs``
+    (render key -> PNG, from ``reusable_pngs``) are copied for charts whose spec is unchanged."""
     import vl_convert
 
     plans = plan_charts(charts, indicators, claims)
@@ -232,7 +275,14 @@ def build_chart_book(*, scorecard: pl.DataFrame, claims: pl.DataFrame, indicator
             spec = chart_spec(plan, rows, tests, date_column.get(plan.indicator_ids[0], "date"), as_of)
             specs[plan.chart_id] = spec
             if render_png:
-                book.pngs[f"{plan.chart_id}.png"] = vl_convert.vegalite_to_png(spec, scale=1)
+                name = f"{plan.chart_id}.png"
+                key = render_key(spec, vl_convert.__version__)
+                book.render_keys[name] = key
+                if previous_pngs and key in previous_pngs:
+                    book.pngs[name] = previous_pngs[key]
+                    book.reused += 1
+                else:
+                    book.pngs[name] = vl_convert.vegalite_to_png(spec, scale=PNG_SCALE)
             sources = sorted(set(values.filter(pl.col("indicator_id").is_in(list(plan.indicator_ids)))["source"]
                                  .to_list()))
             figures.append(_figure(plan, rows, tests, sources))

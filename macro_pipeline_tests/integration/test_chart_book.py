@@ -183,3 +183,22 @@ def test_report_without_a_published_file_says_what_to_do(tmp_path: Path) -> None
                           text=True, timeout=120)
     assert done.returncode == 1
     assert "run `macro-pipeline run` first" in done.stderr
+
+
+def test_a_second_book_on_unchanged_data_copies_every_png_instead_of_drawing_it(published: Path) -> None:
+    import dagster as dg
+
+    from macro_pipeline.definitions import defs
+    from macro_pipeline.defs.chart_book import CHART_BOOK
+    from macro_pipeline.defs.resources import CatalogResource
+    from macro_pipeline.warehouse import Warehouse
+
+    folder = published.parent / "chart_book"
+    before = {p.name: p.read_bytes() for p in folder.glob("*.png")}
+    chart_book = next(a for a in defs().assets or [] if CHART_BOOK in getattr(a, "keys", ()))
+    result = dg.materialize([chart_book], resources={"catalog": CatalogResource(directory=""),
+                                             "warehouse": Warehouse(data_dir=str(published.parent))})
+    metadata = result.asset_materializations_for_node("published__chart_book")[0].metadata
+    assert metadata["pngs_drawn"].value == 0
+    assert metadata["pngs_reused"].value == metadata["charts"].value == len(before) > 10
+    assert {p.name: p.read_bytes() for p in folder.glob("*.png")} == before

@@ -12,12 +12,14 @@ import pytest
 from macro_pipeline.catalog import PACKAGED_CATALOG_DIR, load_catalog
 from macro_pipeline.report.chart_book import (
     CHART_COLUMNS,
+    RENDERS_NAME,
     ChartPlan,
     ChartsError,
     build_chart_book,
     chart_spec,
     parse_charts,
     plan_charts,
+    reusable_pngs,
 )
 from macro_pipeline.transforms.scorecard import claims_scorecard, load_rules
 from macro_pipeline_tests.png import distinct_colours
@@ -175,3 +177,46 @@ def test_a_derived_chart_never_takes_the_id_of_a_declared_one(catalog) -> None:
     ids = [p.chart_id for p in plan_charts(declared, catalog.indicators, catalog.claims)["C8"]]
     assert ids[:2] == ["c8_billions_of_u_s_dollars", "c8_billions_of_u_s_dollars_more"]
     assert len(set(ids)) == len(ids)
+
+
+def _book(catalog, values: pl.DataFrame, previous_pngs: dict[str, bytes] | None = None):
+    rules = load_rules(PACKAGED_CATALOG_DIR / "claim_rules.csv", catalog.indicators, catalog.claims)
+    scorecard = claims_scorecard(values, rules, catalog.claims, AS_OF)
+    return build_chart_book(scorecard=scorecard, claims=catalog.claims, indicators=catalog.indicators,
+                            values=values, rules=rules, charts=[], built_at=dt.datetime(2026, 12, 1, 12, 0),
+                            previous_pngs=previous_pngs)
+
+
+def _previous(book) -> dict[str, bytes]:
+    files = book.files()
+    return reusable_pngs(files[RENDERS_NAME].decode("utf-8"), files.get)
+
+
+def test_an_unchanged_chart_reuses_its_png_and_a_changed_one_is_drawn_again(catalog, monkeypatch) -> None:
+    import vl_convert
+
+    first = _book(catalog, values_frame())
+    drawn: list[dict] = []
+    real = vl_convert.vegalite_to_png
+    monkeypatch.setattr(vl_convert, "vegalite_to_png", lambda spec, **kw: drawn.append(spec) or real(spec, **kw))
+    again = _book(catalog, values_frame(), _previous(first))
+    assert drawn == [] and again.reused == len(again.pngs) == 1
+    assert again.pngs == first.pngs and again.files()[RENDERS_NAME] == first.files()[RENDERS_NAME]
+    # one value moves: the chart's spec changes, so its PNG is drawn again, never copied
+    values = values_frame()
+    values = values.with_columns(pl.when(pl.int_range(pl.len()) == 0).then(pl.col("value") + 1.0)
+                                 .otherwise(pl.col("value")).alias("value"))
+    changed = _book(catalog, values, _previous(first))
+    assert len(drawn) == 1 and changed.reused == 0
+    assert changed.render_keys != first.render_keys
+
+
+def test_a_png_edited_or_missing_since_the_last_book_is_drawn_again(catalog) -> None:
+    first = _book(catalog, values_frame())
+    files = first.files()
+    renders = files[RENDERS_NAME].decode("utf-8")
+    edited = {**files, "c6_percent_saar.png": files["c6_percent_saar.png"] + b"x"}
+    assert reusable_pngs(renders, edited.get) == {}
+    assert reusable_pngs(renders, {}.get) == {}
+    assert reusable_pngs("not json", files.get) == {} and reusable_pngs("[1]", files.get) == {}
+    assert _book(catalog, values_frame(), reusable_pngs(renders, edited.get)).reused == 0
