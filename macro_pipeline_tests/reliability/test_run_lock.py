@@ -30,9 +30,9 @@ def _wait_for(path: Path, process: subprocess.Popen) -> None:
         time.sleep(0.02)
 
 
-def test_a_second_run_on_the_same_data_folder_is_refused_at_once(data_dir: Path,
+def test_a_second_run_on_the_same_data_folder_is_refused_at_once(published_once: Path, data_dir: Path,
                                                                  subprocess_env: dict[str, str]) -> None:
-    first = _start(subprocess_env)
+    first = _start(subprocess_env, "--force")  # a folder published before: --force makes the run do the work
     try:
         _wait_for(data_dir / OWNER_NAME, first)
         second = subprocess.run([sys.executable, "-m", "macro_pipeline", "run"], env=subprocess_env,
@@ -47,12 +47,13 @@ def test_a_second_run_on_the_same_data_folder_is_refused_at_once(data_dir: Path,
     assert "Nothing ran; the published file is unchanged." in output and "Traceback" not in output
     # the first run is unaffected
     assert first.returncode == 0, first_output
-    assert query(data_dir / "macro.duckdb", "SELECT count(*) FROM meta.runs")[0][0] == 1
+    assert query(data_dir / "macro.duckdb", "SELECT count(*) FROM meta.runs")[0][0] == 2
     assert not (data_dir / OWNER_NAME).exists()
 
 
-def test_a_second_run_told_to_wait_runs_after_the_first(data_dir: Path, subprocess_env: dict[str, str]) -> None:
-    first = _start(subprocess_env)
+def test_a_second_run_told_to_wait_runs_after_the_first(published_once: Path, data_dir: Path,
+                                                        subprocess_env: dict[str, str]) -> None:
+    first = _start(subprocess_env, "--force")
     try:
         _wait_for(data_dir / OWNER_NAME, first)
         # --force: the inputs are unchanged, so without it the second run would rightly find the file up to date
@@ -64,8 +65,8 @@ def test_a_second_run_told_to_wait_runs_after_the_first(data_dir: Path, subproce
     assert first.returncode == 0, first_output
     assert second.returncode == 0, second_output
     runs = query(data_dir / "macro.duckdb", "SELECT started_at, finished_at FROM meta.runs ORDER BY started_at")
-    assert len(runs) == 2
-    assert runs[1][0] >= runs[0][1]  # the second run started after the first had published
+    assert len(runs) == 3  # the folder's own publish, then the two runs
+    assert runs[2][0] >= runs[1][1]  # the second run started after the first had published
 
 
 def test_two_first_runs_on_a_fresh_dagster_home_leave_it_usable(tmp_path: Path, snapshot_dir: Path,
