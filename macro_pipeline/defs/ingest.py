@@ -81,7 +81,8 @@ def raw_observations(context: dg.AssetExecutionContext, catalog: CatalogResource
     facts = catalog.load()
     context.log.info(f"fetching {len(facts.series_ids())} catalog series from {type(source).__name__}")
     try:
-        delivery, merged, stored_rows = ingest(facts, source, warehouse)
+        with warehouse.transient():  # millions of rows at scale: DuckDB's buffers freed after each use
+            delivery, merged, stored_rows = ingest(facts, source, warehouse)
     except SourceError as err:
         raise dg.Failure(description=str(err), metadata={"failed_series": ", ".join(sorted(err.failures))}) from None
     except DeliveryValidationError as err:

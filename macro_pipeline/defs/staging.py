@@ -100,7 +100,8 @@ def staging_observations(context: dg.AssetExecutionContext, catalog: CatalogReso
     with its rows listed, and the marts do not run. The table is replaced only when every row passes, so a
     failed check never leaves half-checked data behind.
     """
-    summary, report = stage_latest(catalog.load(), warehouse)
+    with warehouse.transient():  # millions of rows at scale: DuckDB's buffers freed after each use
+        summary, report = stage_latest(catalog.load(), warehouse)
     if not report.ok:
         context.log.error(report.summary())
     return dg.MaterializeResult(

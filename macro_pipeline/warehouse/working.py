@@ -62,6 +62,19 @@ class Warehouse(dg.ConfigurableResource):
             held.close()
 
     @contextlib.contextmanager
+    def transient(self) -> Iterator[None]:
+        """Inside the block each use opens and closes the file, as outside a run. For the bulk steps (raw and
+        staging): a held database keeps the pages it read in its buffers (up to ``duckdb_memory_limit``) while
+        polars validates millions of rows beside them; closed after each use, DuckDB frees them at once. After
+        the block the next use holds a connection again (if the run held one)."""
+        holding = self._hold_open
+        self.release()
+        try:
+            yield
+        finally:
+            self._hold_open = holding
+
+    @contextlib.contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-write connection to the working database, with every registry table created."""
         if self._held is not None:

@@ -79,3 +79,22 @@ def test_teardown_releases_the_file_when_a_step_failed(tmp_path: Path) -> None:
     result = dg.materialize([failing], resources={"warehouse": warehouse}, raise_on_error=False)
     assert not result.success
     assert _opens_in_another_process(warehouse.working_path)
+
+
+def test_the_bulk_steps_use_the_file_transiently_then_the_run_holds_it_again(tmp_path: Path) -> None:
+    """raw and staging run inside transient(): DuckDB frees what they read after each use, as outside a run."""
+    warehouse = Warehouse(data_dir=str(tmp_path))
+    warehouse.setup_for_execution(dg.build_init_resource_context())
+    try:
+        with warehouse.connect() as con:
+            con.execute("CREATE TABLE main.scratch AS SELECT 1 AS answer")
+        with warehouse.transient():
+            assert _opens_in_another_process(warehouse.working_path)  # the held connection was closed
+            with warehouse.connect() as con:
+                con.execute("INSERT INTO main.scratch VALUES (2)")
+            assert _opens_in_another_process(warehouse.working_path)  # and a use inside does not hold it
+        with warehouse.connect() as con:
+            assert con.execute("SELECT count(*) FROM main.scratch").fetchall() == [(2,)]
+        assert not _opens_in_another_process(warehouse.working_path)  # held again after the block
+    finally:
+        warehouse.teardown_after_execution(dg.build_init_resource_context())
