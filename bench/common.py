@@ -170,6 +170,8 @@ def child_env(data_dir: Path | None = None, dagster_home: Path | None = None, **
     env["MACRO_PIPELINE_SOURCE"] = "snapshot"
     env.pop("MACRO_PIPELINE_SNAPSHOT_DIR", None)
     if data_dir is not None:
+        # a data folder named by the setting must exist (the CLI refuses a missing one unless --create is given)
+        data_dir.mkdir(parents=True, exist_ok=True)
         env["MACRO_PIPELINE_DATA_DIR"] = str(data_dir)
     if dagster_home is not None:
         env["DAGSTER_HOME"] = str(dagster_home)

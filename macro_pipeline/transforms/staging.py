@@ -80,3 +80,41 @@ def with_consistency_check(report: ValidationReport, frame: pl.DataFrame,
         return report
     failures = pl.concat([report.failures, *found], how="vertical_relaxed")
     return ValidationReport(report.model, failures)
+
+
+def staging_batches(rows_per_series: dict[str, int], groups: list[list[str]], max_rows: int) -> list[list[str]]:
+    """Series ids in batches of about ``max_rows`` latest rows each, in id order, for a full staging a batch at a
+    time (memory follows the batch, not the catalog). Every staging rule looks at one series at a time, except the
+    consistency groups (catalog consistency.csv): a group's series always share a batch. A series larger than
+    ``max_rows`` is a batch of its own."""
+    group_of = {series_id: i for i, ids in enumerate(groups) for series_id in ids}
+    units: list[list[str]] = []  # a series alone, or a whole group at its first member
+    seen_groups: set[int] = set()
+    for series_id in sorted(rows_per_series):
+        group = group_of.get(series_id)
+        if group is None:
+            units.append([series_id])
+        elif group not in seen_groups:
+            seen_groups.add(group)
+            units.append(sorted(s for s in groups[group] if s in rows_per_series))
+    batches: list[list[str]] = []
+    current: list[str] = []
+    current_rows = 0
+    for unit in units:
+        rows = sum(rows_per_series[s] for s in unit)
+        if current and current_rows + rows > max_rows:
+            batches.append(current)
+            current, current_rows = [], 0
+        current.extend(unit)
+        current_rows += rows
+    if current:
+        batches.append(current)
+    return batches
+
+
+def combined_report(reports: list[ValidationReport]) -> ValidationReport:
+    """One report of the failures of several batches (in batch order)."""
+    failing = [r.failures for r in reports if not r.ok]
+    if not failing:
+        return reports[0] if reports else ValidationReport("StagingValidation", pl.DataFrame())
+    return ValidationReport(reports[0].model, pl.concat(failing, how="vertical_relaxed"))

@@ -200,6 +200,24 @@ class Warehouse(dg.ConfigurableResource):
             return con.sql(f"SELECT * FROM {qualified(name)}").pl()
 
 
+    @contextlib.contextmanager
+    def batched_replace(self, name: str) -> Iterator[BatchedReplace]:
+        """Replace a derived table with frames written a batch at a time (a full staging, batch by batch): they go
+        to a build table beside it, which ``commit()`` swaps in, in one transaction. Leaving the block without
+        ``commit()`` (a batch failed validation, or an error) drops the build table: the table is as it was."""
+        spec = table(name)
+        if spec.history:
+            raise ValueError(f"{name} is a history table: it is never replaced")
+        build = BatchedReplace(self, spec)
+        with self.connect() as con:
+            con.execute(build.create_sql())
+        try:
+            yield build
+        finally:
+            if not build.committed:
+                with self.connect() as con:
+                    con.execute(f"DROP TABLE IF EXISTS {build.qualified_build}")
+
     def replace_series(self, name: str, frame: pl.DataFrame, series_ids: list[str]) -> int:
         """Replace the rows of the given series in a table with ``frame`` in one transaction (ids bound)."""
         spec = table(name)
@@ -214,6 +232,42 @@ class Warehouse(dg.ConfigurableResource):
             con.unregister("incoming")
             con.commit()
         return frame.height
+
+
+class BatchedReplace:
+    """The build table of ``Warehouse.batched_replace``: ``append`` a batch, then ``commit`` the whole."""
+
+    def __init__(self, warehouse: Warehouse, spec: TableSpec) -> None:
+        self.warehouse, self.spec = warehouse, spec
+        self.build_name = f"{spec.table}__build"
+        self.qualified_build = f"{quote_identifier(spec.schema)}.{quote_identifier(self.build_name)}"
+        self.rows = 0
+        self.committed = False
+
+    def create_sql(self) -> str:
+        # the model's DDL under the build table's name (same columns, types and constraints)
+        ddl = _create_or_replace(self.spec)
+        return ddl.replace(qualified(self.spec.name), self.qualified_build, 1)
+
+    def append(self, frame: pl.DataFrame) -> None:
+        cols = ", ".join(quote_identifier(c) for c in self.spec.column_names())
+        frame = frame.select(self.spec.column_names())
+        with self.warehouse.connect() as con:
+            con.register("incoming", frame)
+            con.execute(f"INSERT INTO {self.qualified_build} ({cols}) SELECT {cols} FROM incoming")
+            con.unregister("incoming")
+        self.rows += frame.height
+
+    def commit(self) -> int:
+        cols = ", ".join(quote_identifier(c) for c in self.spec.column_names())
+        with self.warehouse.connect() as con:
+            con.begin()
+            con.execute(_create_or_replace(self.spec))
+            con.execute(f"INSERT INTO {qualified(self.spec.name)} ({cols}) SELECT {cols} FROM {self.qualified_build}")
+            con.execute(f"DROP TABLE {self.qualified_build}")
+            con.commit()
+        self.committed = True
+        return self.rows
 
 
 def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
