@@ -190,6 +190,10 @@ class _TimedSource:
     def __init__(self, source, info: dict):
         self._source, self._info, self.label = source, info, ""
 
+    def __getattr__(self, name: str):
+        # everything else ingest asks of a source (isolates_failing_series, ...) is the real source's
+        return getattr(self._source, name)
+
     def fetch(self, series_ids, stored):
         started = time.perf_counter()
         try:

@@ -62,8 +62,8 @@ def stage_latest(facts: Catalog, warehouse: Warehouse) -> tuple[StagingSummary, 
         counts = dict(con.execute(
             "SELECT series_id, count(*) FROM raw.observations WHERE realtime_end = DATE '9999-12-31' "
             "GROUP BY series_id").fetchall()) if changed is None else {}
-    batches = staging_batches(counts, [list(ids) for ids in facts.consistency["series_ids"].to_list()],
-                              STAGING_BATCH_ROWS)
+    groups = [] if facts.consistency is None else [list(ids) for ids in facts.consistency["series_ids"].to_list()]
+    batches = staging_batches(counts, groups, STAGING_BATCH_ROWS)
     if changed is None and len(batches) <= 1:
         latest = warehouse.read_latest()
         staged, report = stage_observations(latest, facts.series, facts.units, consistency=facts.consistency)
@@ -95,7 +95,8 @@ def stage_latest(facts: Catalog, warehouse: Warehouse) -> tuple[StagingSummary, 
     else:
         if changed:
             # a cross-series rule (catalog consistency.csv) is checked on every series of a group one of them is in
-            groups = [set(ids) for ids in facts.consistency["series_ids"].to_list() if set(ids) & set(changed)]
+            groups = [set(ids) for ids in ([] if facts.consistency is None else facts.consistency["series_ids"]
+                                           .to_list()) if set(ids) & set(changed)]
             ids = [validate_series_id(s) for s in sorted(set(changed).union(*groups))]
             latest = warehouse.read_latest(f"WHERE series_id IN ({', '.join('?' * len(ids))})", ids)
             part, report = stage_observations(latest, facts.series, facts.units, consistency=facts.consistency)

@@ -115,3 +115,14 @@ def test_a_batch_that_fails_refuses_the_same_rows_and_leaves_staging_as_it_was(t
     with batched.connect() as con:
         assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE '%__build'").fetchall() \
             == [(0,)]
+
+
+def test_a_catalog_without_consistency_groups_stages_fully_and_incrementally(tmp_path: Path) -> None:
+    """consistency.csv is optional (bench P2's synthetic catalog has none): both staging paths work without it."""
+    facts = dataclasses.replace(load_catalog(), consistency=None)
+    warehouse = _loaded(tmp_path, "no_groups")
+    full, report = stage_latest(facts, warehouse)
+    assert report.ok and full.rows > 50_000
+    _slip(warehouse)  # CPI gains a row: the next staging is incremental, and refuses it
+    _, incremental = stage_latest(facts, warehouse)
+    assert incremental.series_ids() == ["CPIAUCSL"]
