@@ -62,6 +62,7 @@ def stage_latest(facts: Catalog, warehouse: Warehouse) -> tuple[StagingSummary, 
         counts = dict(con.execute(
             "SELECT series_id, count(*) FROM raw.observations WHERE realtime_end = DATE '9999-12-31' "
             "GROUP BY series_id").fetchall()) if changed is None else {}
+    # the consistency groups (catalog consistency.csv): a cross-series rule checks a group's series together
     groups = [] if facts.consistency is None else [list(ids) for ids in facts.consistency["series_ids"].to_list()]
     batches = staging_batches(counts, groups, STAGING_BATCH_ROWS)
     if changed is None and len(batches) <= 1:
@@ -95,9 +96,8 @@ def stage_latest(facts: Catalog, warehouse: Warehouse) -> tuple[StagingSummary, 
     else:
         if changed:
             # a cross-series rule (catalog consistency.csv) is checked on every series of a group one of them is in
-            groups = [set(ids) for ids in ([] if facts.consistency is None else facts.consistency["series_ids"]
-                                           .to_list()) if set(ids) & set(changed)]
-            ids = [validate_series_id(s) for s in sorted(set(changed).union(*groups))]
+            touched = [set(ids) for ids in groups if set(ids) & set(changed)]
+            ids = [validate_series_id(s) for s in sorted(set(changed).union(*touched))]
             latest = warehouse.read_latest(f"WHERE series_id IN ({', '.join('?' * len(ids))})", ids)
             part, report = stage_observations(latest, facts.series, facts.units, consistency=facts.consistency)
             if report.ok:

@@ -6,10 +6,11 @@ from macro_pipeline.schemas import Column, TableSpec
 from macro_pipeline.sql import qualified, quote_identifier, string_literal
 
 
-def create_table(spec: TableSpec) -> str:
+def create_table(spec: TableSpec, target: str | None = None) -> str:
+    """The model's DDL, under its own name or ``target`` (a quoted, qualified name: a build table beside it)."""
     cols = ",\n  ".join(
         f"{quote_identifier(c.name)} {c.duckdb_type}{'' if c.nullable else ' NOT NULL'}" for c in spec.columns)
-    return f"CREATE TABLE {qualified(spec.name)} (\n  {cols}\n)"
+    return f"CREATE TABLE {target or qualified(spec.name)} (\n  {cols}\n)"
 
 
 def column_comment(column: Column) -> str:

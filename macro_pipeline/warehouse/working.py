@@ -77,32 +77,26 @@ class Warehouse(dg.ConfigurableResource):
     @contextlib.contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-write connection to the working database, with every registry table created."""
-        if self._held is not None:
-            cursor = self._held.cursor()
+        if self._held is None:
+            self.working_path.parent.mkdir(parents=True, exist_ok=True)
+            con = duckdb.connect(str(self.working_path), config={"memory_limit": self.duckdb_memory_limit})
             try:
-                yield cursor
-            finally:
-                cursor.close()
-            return
-        self.working_path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(self.working_path), config={"memory_limit": self.duckdb_memory_limit})
-        try:
-            _ensure_tables(con)
-        except BaseException:
-            con.close()
-            raise
-        if self._hold_open:
+                _ensure_tables(con)
+            except BaseException:
+                con.close()
+                raise
+            if not self._hold_open:
+                try:
+                    yield con
+                finally:
+                    con.close()
+                return
             self._held = con
-            cursor = con.cursor()
-            try:
-                yield cursor
-            finally:
-                cursor.close()
-            return
+        cursor = self._held.cursor()
         try:
-            yield con
+            yield cursor
         finally:
-            con.close()
+            cursor.close()
 
     def read(self, name: str, where: str = "", params: list | None = None) -> pl.DataFrame:
         spec = table(name)
@@ -153,14 +147,11 @@ class Warehouse(dg.ConfigurableResource):
         frame = frame.select(spec.column_names())
         with self.connect() as con:
             con.begin()
-            con.register("incoming", frame)
             if spec.history:
                 con.execute(f"DELETE FROM {qualified(name)}")
             else:
                 con.execute(_create_or_replace(spec))
-            cols = ", ".join(quote_identifier(c) for c in spec.column_names())
-            con.execute(f"INSERT INTO {qualified(name)} ({cols}) SELECT {cols} FROM incoming")
-            con.unregister("incoming")
+            _insert_frame(con, qualified(name), frame)
             con.commit()
         return frame.height
 
@@ -225,11 +216,9 @@ class Warehouse(dg.ConfigurableResource):
         ids = [validate_series_id(s) for s in series_ids]
         with self.connect() as con:
             con.begin()
-            con.register("incoming", frame)
             if ids:
                 con.execute(f"DELETE FROM {qualified(name)} WHERE series_id IN ({', '.join('?' * len(ids))})", ids)
-            con.execute(f"INSERT INTO {qualified(name)} SELECT * FROM incoming")
-            con.unregister("incoming")
+            _insert_frame(con, qualified(name), frame)
             con.commit()
         return frame.height
 
@@ -246,16 +235,12 @@ class BatchedReplace:
 
     def create_sql(self) -> str:
         # the model's DDL under the build table's name (same columns, types and constraints)
-        ddl = _create_or_replace(self.spec)
-        return ddl.replace(qualified(self.spec.name), self.qualified_build, 1)
+        return _create_or_replace(self.spec, self.qualified_build)
 
     def append(self, frame: pl.DataFrame) -> None:
-        cols = ", ".join(quote_identifier(c) for c in self.spec.column_names())
         frame = frame.select(self.spec.column_names())
         with self.warehouse.connect() as con:
-            con.register("incoming", frame)
-            con.execute(f"INSERT INTO {self.qualified_build} ({cols}) SELECT {cols} FROM incoming")
-            con.unregister("incoming")
+            _insert_frame(con, self.qualified_build, frame)
         self.rows += frame.height
 
     def commit(self) -> int:
@@ -294,5 +279,15 @@ def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(statement)
 
 
-def _create_or_replace(spec: TableSpec) -> str:
-    return create_table(spec).replace("CREATE TABLE", "CREATE OR REPLACE TABLE", 1)
+def _create_or_replace(spec: TableSpec, target: str | None = None) -> str:
+    return create_table(spec, target).replace("CREATE TABLE", "CREATE OR REPLACE TABLE", 1)
+
+
+def _insert_frame(con: duckdb.DuckDBPyConnection, target: str, frame: pl.DataFrame) -> None:
+    """Insert a frame already in the table's column names and order into ``target`` (a quoted, qualified name)."""
+    cols = ", ".join(quote_identifier(c) for c in frame.columns)
+    con.register("incoming", frame)
+    try:
+        con.execute(f"INSERT INTO {target} ({cols}) SELECT {cols} FROM incoming")
+    finally:
+        con.unregister("incoming")

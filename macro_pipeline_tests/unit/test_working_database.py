@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -22,6 +24,16 @@ def _opens_in_another_process(path: Path) -> bool:
     return done.returncode == 0 and "opened" in done.stdout
 
 
+@contextlib.contextmanager
+def _in_a_run(warehouse: Warehouse) -> Iterator[Warehouse]:
+    """The resource as Dagster sets it up for a run and tears it down after."""
+    warehouse.setup_for_execution(dg.build_init_resource_context())
+    try:
+        yield warehouse
+    finally:
+        warehouse.teardown_after_execution(dg.build_init_resource_context())
+
+
 def test_outside_a_run_each_use_opens_and_closes_the_file(tmp_path: Path) -> None:
     warehouse = Warehouse(data_dir=str(tmp_path))
     with warehouse.connect() as con:
@@ -31,8 +43,7 @@ def test_outside_a_run_each_use_opens_and_closes_the_file(tmp_path: Path) -> Non
 
 def test_in_a_run_the_connection_is_held_and_shared_until_released(tmp_path: Path) -> None:
     warehouse = Warehouse(data_dir=str(tmp_path))
-    warehouse.setup_for_execution(dg.build_init_resource_context())
-    try:
+    with _in_a_run(warehouse):
         with warehouse.connect() as con:
             con.execute("CREATE TABLE main.scratch AS SELECT 42 AS answer")
         # a second use sees the first one's committed write through the same database instance
@@ -46,15 +57,12 @@ def test_in_a_run_the_connection_is_held_and_shared_until_released(tmp_path: Pat
             assert con.execute("SELECT answer FROM main.scratch").fetchall() == [(42,)]
         plain = duckdb.connect(str(warehouse.working_path), read_only=True)
         plain.close()
-    finally:
-        warehouse.teardown_after_execution(dg.build_init_resource_context())
     assert _opens_in_another_process(warehouse.working_path)
 
 
 def test_a_failed_transaction_on_the_held_connection_leaves_no_trace(tmp_path: Path) -> None:
     warehouse = Warehouse(data_dir=str(tmp_path))
-    warehouse.setup_for_execution(dg.build_init_resource_context())
-    try:
+    with _in_a_run(warehouse):
         with pytest.raises(duckdb.Error), warehouse.connect() as con:
             con.execute("CREATE TABLE main.scratch (answer INTEGER)")
             con.begin()
@@ -62,8 +70,6 @@ def test_a_failed_transaction_on_the_held_connection_leaves_no_trace(tmp_path: P
             con.execute("INSERT INTO main.scratch VALUES ('not a number')")
         with warehouse.connect() as con:
             assert con.execute("SELECT count(*) FROM main.scratch").fetchall() == [(0,)]
-    finally:
-        warehouse.teardown_after_execution(dg.build_init_resource_context())
 
 
 def test_teardown_releases_the_file_when_a_step_failed(tmp_path: Path) -> None:
@@ -84,8 +90,7 @@ def test_teardown_releases_the_file_when_a_step_failed(tmp_path: Path) -> None:
 def test_the_bulk_steps_use_the_file_transiently_then_the_run_holds_it_again(tmp_path: Path) -> None:
     """raw and staging run inside transient(): DuckDB frees what they read after each use, as outside a run."""
     warehouse = Warehouse(data_dir=str(tmp_path))
-    warehouse.setup_for_execution(dg.build_init_resource_context())
-    try:
+    with _in_a_run(warehouse):
         with warehouse.connect() as con:
             con.execute("CREATE TABLE main.scratch AS SELECT 1 AS answer")
         with warehouse.transient():
@@ -96,5 +101,3 @@ def test_the_bulk_steps_use_the_file_transiently_then_the_run_holds_it_again(tmp
         with warehouse.connect() as con:
             assert con.execute("SELECT count(*) FROM main.scratch").fetchall() == [(2,)]
         assert not _opens_in_another_process(warehouse.working_path)  # held again after the block
-    finally:
-        warehouse.teardown_after_execution(dg.build_init_resource_context())
