@@ -111,7 +111,8 @@ def real_path(snapshot: Path, work: Path, steps: dict, sampler: RssSampler | Non
         source.label = label
         delivery, merged, stored = timed("source+raw" + stage_suffix, f"ingest{label}", ingest, facts, source,
                                          warehouse)
-        info[f"delivered{label}"] = delivery.observations.height
+        info[f"delivered{label}"] = delivery.rows
+        info[f"shards{label}"] = delivery.shards
         info[f"inserted{label}"] = merged.inserted
         info[f"stored{label}"] = stored
         del delivery
@@ -199,7 +200,9 @@ class _TimedSource:
         try:
             return self._source.fetch(series_ids, stored)
         finally:
-            self._info[f"fetch_seconds{self.label}"] = time.perf_counter() - started
+            # the ingest fetches a shard at a time: the source step is the sum of its calls
+            key = f"fetch_seconds{self.label}"
+            self._info[key] = self._info.get(key, 0.0) + time.perf_counter() - started
 
 
 def peer_path(impl: str, snapshot: Path, work: Path, steps: dict, sampler: RssSampler | None) -> dict:

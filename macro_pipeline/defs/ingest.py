@@ -13,15 +13,22 @@ from macro_pipeline.defs.resources import CatalogResource
 from macro_pipeline.schemas.raw import OPEN_END
 from macro_pipeline.schemas.raw import Delivery as DeliveryModel
 from macro_pipeline.sources import ObservationSource, SourceError
-from macro_pipeline.sources.base import Delivery
+from macro_pipeline.sources.base import Delivery, SeriesOutcome
 from macro_pipeline.sql import load_sql
-from macro_pipeline.transforms.raw import DELIVERY_KEY, DeliveryValidationError, check_delivery
-from macro_pipeline.transforms.staging import stage_observations
+from macro_pipeline.transforms.raw import DELIVERY_KEY, DELIVERY_SCHEMA, DeliveryValidationError, check_delivery
+from macro_pipeline.transforms.staging import combined_report, stage_observations, staging_batches
 from macro_pipeline.transforms.validation import ValidationReport, validate, with_duplicate_check
 from macro_pipeline.warehouse import Warehouse
-from macro_pipeline.warehouse.raw_store import VintageConflictError, merge_delivery, stored_summary
+from macro_pipeline.warehouse.raw_store import MergeResult, VintageConflictError, merge_into, stored_summary
 
 RAW_OBSERVATIONS = dg.AssetKey(["raw", "observations"])
+
+
+# the ingest fetches, checks and merges this many series at a time (a consistency group's series together): peak
+# memory follows the shard, not the catalog (bench P2: 10,000 synthetic series of 2,520 rows are ten shards; the
+# embedded snapshot is one). A shard is a self-contained unit (ingest_shard), the unit a partitioned raw asset
+# would run on its own; here every shard of a run is merged in one transaction, so a refused shard stores nothing.
+INGEST_SHARD_SERIES = 1_000
 
 
 @dataclass(frozen=True)
@@ -34,13 +41,58 @@ class Merged:
     withdrawn: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
-def ingest(facts: Catalog, source: ObservationSource, warehouse: Warehouse) -> tuple[Delivery, Merged, int]:
-    """What the raw asset does, as a plain function (bench P2 times it): fetch, check the delivery against the
-    raw and the staging rules, merge it, write the fetch log. Raises SourceError, DeliveryValidationError or
-    VintageConflictError with nothing stored."""
-    with warehouse.connect() as con:
-        stored = stored_summary(con)
-    delivery = source.fetch(facts.series_ids(), stored)
+@dataclass
+class Ingested:
+    """What one ingest delivered, over all its shards (the rows themselves are merged shard by shard, never held
+    together): per-series outcomes, the delivered row count and date range, and a preview of the first rows."""
+
+    source: str
+    outcomes: list[SeriesOutcome]
+    rows: int = 0
+    first_date: dt.date | None = None
+    last_date: dt.date | None = None
+    preview: pl.DataFrame | None = None
+    shards: int = 0
+
+    def add(self, observations: pl.DataFrame) -> None:
+        if observations.is_empty():
+            return
+        self.rows += observations.height
+        low, high = observations.select(pl.col("date").min().alias("low"), pl.col("date").max().alias("high")).row(0)
+        self.first_date = low if self.first_date is None or low < self.first_date else self.first_date
+        self.last_date = high if self.last_date is None or high > self.last_date else self.last_date
+        if self.preview is None:
+            self.preview = observations.head(10)
+
+    def fetch_log(self, inserted_by_series: dict[str, int], loaded_at: dt.datetime) -> pl.DataFrame:
+        return Delivery(pl.DataFrame(), self.outcomes, self.source).fetch_log(inserted_by_series, loaded_at)
+
+
+def ingest_shards(series_ids: list[str], groups: list[list[str]], shard_series: int) -> list[list[str]]:
+    """The catalog's series in shards of at most ``shard_series`` (more only for a consistency group larger than
+    that), a group's series always together, each shard in catalog order. A catalog that fits is one shard."""
+    if len(series_ids) <= shard_series:
+        return [list(series_ids)]
+    position = {series_id: i for i, series_id in enumerate(series_ids)}
+    shards = staging_batches(dict.fromkeys(series_ids, 1), [[s for s in g if s in position] for g in groups],
+                             shard_series)
+    return [sorted(shard, key=position.__getitem__) for shard in shards]
+
+
+@dataclass
+class _ShardOutcome:
+    delivery: Delivery
+    merged: MergeResult | None = None
+    refused: dict[str, str] = dataclasses.field(default_factory=dict)
+    withdrawn: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+def ingest_shard(con, facts: Catalog, source: ObservationSource, warehouse: Warehouse, series_ids: list[str],
+                 stored: pl.DataFrame, loaded_at: dt.datetime, merge: bool = True,
+                 stored_ids: set[str] | None = None) -> _ShardOutcome:
+    """Fetch, check and merge one shard of series into ``con``'s open transaction (the caller commits). Raises
+    SourceError or DeliveryValidationError with nothing of the shard merged."""
+    delivery = source.fetch(series_ids, stored)
     if source.isolates_failing_series:
         # the live source: a series whose rows break a rule is refused alone, the others are stored
         refused = _refuse_failing_series(delivery, facts, warehouse, stored)
@@ -52,14 +104,85 @@ def ingest(facts: Catalog, source: ObservationSource, warehouse: Warehouse) -> t
                                        consistency=facts.consistency)
         if not report.ok:
             raise DeliveryValidationError(report)
-    withdrawn = _withdrawn_values(delivery, warehouse)
-    observations = delivery.observations
-    loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    if not merge:
+        return _ShardOutcome(delivery)
+    withdrawn = _withdrawn_values(delivery, con)
+    merged = merge_into(con, delivery.observations, delivery.source, loaded_at,
+                        stored_ids=set(stored["series_id"].to_list()) if stored_ids is None else stored_ids)
+    return _ShardOutcome(delivery, merged, refused, withdrawn)
+
+
+def ingest(facts: Catalog, source: ObservationSource, warehouse: Warehouse,
+           shard_series: int | None = None) -> tuple[Ingested, Merged, int]:
+    """What the raw asset does, as a plain function (bench P2 times it): shard by shard, fetch, check the delivery
+    against the raw and the staging rules and merge it; then write the fetch log. Every shard is merged in one
+    transaction: on SourceError, DeliveryValidationError or VintageConflictError nothing is stored. The error is
+    the one a single delivery of every series would raise (the shards after a failing one are still fetched and
+    checked, not merged): every unreadable series first, else every failing row, else the first conflict."""
     with warehouse.connect() as con:
-        merged = merge_delivery(con, observations, delivery.source, loaded_at)
+        stored = stored_summary(con)
+    shards = ingest_shards(facts.series_ids(), [] if facts.consistency is None else
+                           [list(ids) for ids in facts.consistency["series_ids"].to_list()],
+                           shard_series or INGEST_SHARD_SERIES)
+    stored_ids = set(stored["series_id"].to_list())
+    loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    ingested: Ingested | None = None
+    source_failures: dict[str, str] = {}
+    refusals: dict[str, list[ValidationReport]] = {}  # model -> the failing shards' reports
+    conflicts: list[VintageConflictError] = []
+    inserted = superseded = 0
+    inserted_by_series: dict[str, int] = {}
+    refused: dict[str, str] = {}
+    withdrawn: dict[str, str] = {}
+    with warehouse.connect() as con:
+        con.begin()
+        try:
+            for shard in shards:
+                try:
+                    # after a failure nothing more is merged: a shard is only fetched and checked, for the error
+                    outcome = ingest_shard(con, facts, source, warehouse, shard, stored, loaded_at,
+                                           merge=not (source_failures or refusals or conflicts),
+                                           stored_ids=stored_ids)
+                except SourceError as err:
+                    source_failures.update(err.failures)
+                    continue
+                except DeliveryValidationError as err:
+                    refusals.setdefault(err.report.model, []).append(err.report)
+                    continue
+                except VintageConflictError as err:
+                    # one delivery is checked whole before its merge finds a conflict: so is every shard here
+                    conflicts.append(err)
+                    continue
+                delivery = outcome.delivery
+                if outcome.merged is None:
+                    continue
+                if ingested is None:
+                    ingested = Ingested(delivery.source, [])
+                ingested.outcomes += delivery.outcomes
+                ingested.add(delivery.observations)
+                ingested.shards += 1
+                inserted += outcome.merged.inserted
+                superseded += outcome.merged.superseded
+                inserted_by_series.update(outcome.merged.inserted_by_series)
+                refused.update(outcome.refused)
+                withdrawn.update(outcome.withdrawn)
+                del delivery, outcome
+            if source_failures:
+                raise SourceError(source_failures)
+            if refusals:
+                # the raw rules first, as check_delivery runs before the staging pre-check of a delivery
+                model = "Delivery" if "Delivery" in refusals else next(iter(refusals))
+                raise DeliveryValidationError(combined_report(refusals[model]))
+            if conflicts:
+                raise conflicts[0]
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
         stored_rows = con.execute("SELECT count(*) FROM raw.observations").fetchall()[0][0]
-    warehouse.replace("raw.fetch_log", delivery.fetch_log(merged.inserted_by_series, loaded_at))
-    return delivery, Merged(merged.inserted, merged.superseded, loaded_at, refused, withdrawn), stored_rows
+    assert ingested is not None
+    warehouse.replace("raw.fetch_log", ingested.fetch_log(inserted_by_series, loaded_at))
+    return ingested, Merged(inserted, superseded, loaded_at, refused, withdrawn), stored_rows
 
 
 @dg.asset(key=RAW_OBSERVATIONS, group_name="raw", kinds={"duckdb", "polars"},
@@ -95,19 +218,22 @@ def raw_observations(context: dg.AssetExecutionContext, catalog: CatalogResource
         context.log.warning(f"{series_id}: {text}")
     for series_id, reason in refused.items():
         context.log.warning(f"{series_id}: delivery refused, last good vintage kept: {reason}")
-    observations = delivery.observations
     fetch_log = warehouse.read("raw.fetch_log")
     by_status = dict(fetch_log.group_by("status").len().iter_rows())
-    context.log.info(f"{delivery.source}: {observations.height} rows delivered, {merged.inserted} new vintages "
-                     f"stored, {merged.superseded} superseded; series by status {by_status}")
+    context.log.info(f"{delivery.source}: {delivery.rows} rows delivered in {delivery.shards} shard(s), "
+                     f"{merged.inserted} new vintages stored, {merged.superseded} superseded; series by status "
+                     f"{by_status}")
     missing = fetch_log.filter(pl.col("status") == "missing")
     return dg.MaterializeResult(metadata={
         "refused_series": dg.MetadataValue.json(refused),
         "withdrawn_values": dg.MetadataValue.json(withdrawn),
-        **table_metadata("raw.observations", observations, "date"),
+        **table_metadata("raw.observations", delivery.preview if delivery.preview is not None else
+                         pl.DataFrame(schema=DELIVERY_SCHEMA)),
+        **({"first_date": str(delivery.first_date), "last_date": str(delivery.last_date)} if delivery.rows else {}),
         "dagster/row_count": stored_rows,
         "source": delivery.source,
-        "rows_delivered": observations.height,
+        "rows_delivered": delivery.rows,
+        "shards": delivery.shards,
         "rows_inserted": merged.inserted,
         "rows_superseded": merged.superseded,
         "series_by_status": dg.MetadataValue.json(by_status),
@@ -163,7 +289,7 @@ def _refuse_failing_series(delivery: Delivery, facts: Catalog, warehouse: Wareho
     return reasons
 
 
-def _withdrawn_values(delivery: Delivery, warehouse: Warehouse) -> dict[str, str]:
+def _withdrawn_values(delivery: Delivery, con) -> dict[str, str]:
     """Series where the delivery has no value ('.' on FRED) for a date whose stored latest value is a number.
 
     Decision: such a row is stored as FRED publishes it (a later vintage whose value is null: FRED does withdraw
@@ -173,13 +299,12 @@ def _withdrawn_values(delivery: Delivery, warehouse: Warehouse) -> dict[str, str
     nulls = delivery.observations.filter(pl.col("value").is_null()).select("series_id", "date", "realtime_start")
     if nulls.is_empty():
         return {}
-    with warehouse.connect() as con:
-        con.register("delivered_nulls", nulls)
-        found = con.sql(
-            "SELECT n.series_id, n.date, l.value FROM delivered_nulls AS n JOIN raw.observations_latest AS l "
-            "ON l.series_id = n.series_id AND l.date = n.date AND l.realtime_start < n.realtime_start "
-            "WHERE l.value IS NOT NULL ORDER BY n.series_id, n.date").pl()
-        con.unregister("delivered_nulls")
+    con.register("delivered_nulls", nulls)
+    found = con.sql(
+        "SELECT n.series_id, n.date, l.value FROM delivered_nulls AS n JOIN raw.observations_latest AS l "
+        "ON l.series_id = n.series_id AND l.date = n.date AND l.realtime_start < n.realtime_start "
+        "WHERE l.value IS NOT NULL ORDER BY n.series_id, n.date").pl()
+    con.unregister("delivered_nulls")
     withdrawn: dict[str, str] = {}
     for (series_id,), rows in found.group_by("series_id", maintain_order=True):
         shown = ", ".join(f"{r['date']} (was {r['value']:g})" for r in rows.head(5).to_dicts())

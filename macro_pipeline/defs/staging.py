@@ -1,5 +1,6 @@
 """Staging: the current vintage of every series, typed, joined with its catalog entry and validated."""
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass
 
@@ -65,6 +66,7 @@ def stage_latest(facts: Catalog, warehouse: Warehouse) -> tuple[StagingSummary, 
     # the consistency groups (catalog consistency.csv): a cross-series rule checks a group's series together
     groups = [] if facts.consistency is None else [list(ids) for ids in facts.consistency["series_ids"].to_list()]
     batches = staging_batches(counts, groups, STAGING_BATCH_ROWS)
+    stored_ids = sorted(counts)
     if changed is None and len(batches) <= 1:
         latest = warehouse.read_latest()
         staged, report = stage_observations(latest, facts.series, facts.units, consistency=facts.consistency)
@@ -78,8 +80,7 @@ def stage_latest(facts: Catalog, warehouse: Warehouse) -> tuple[StagingSummary, 
         reports = []
         with warehouse.batched_replace("staging.observations") as build:
             for ids in batches:
-                latest = warehouse.read_latest(f"WHERE series_id IN ({', '.join('?' * len(ids))})",
-                                               [validate_series_id(s) for s in ids])
+                latest = warehouse.read_latest(*_batch_filter(ids, stored_ids))
                 part, part_report = stage_observations(latest, facts.series, facts.units,
                                                        consistency=facts.consistency)
                 del latest
@@ -109,6 +110,20 @@ def stage_latest(facts: Catalog, warehouse: Warehouse) -> tuple[StagingSummary, 
         with warehouse.connect() as con:
             record_staging(con, rules)
     return summary, report
+
+
+def _batch_filter(ids: list[str], stored_ids: list[str]) -> tuple[str, list[str]]:
+    """The WHERE clause (ids bound) reading one batch's latest rows. A batch that is every stored series from its
+    first id to its last (a batch without a consistency group pulled in) is read by the range alone: DuckDB skips
+    the row groups outside it (the store is in series order as the sources deliver it) and returns the rows in
+    store order, so they need no sort. An IN list becomes a join, whose rows come back out of order (2 s of sorting
+    at 25 M rows); it is added only when the range holds series of other batches."""
+    ids = [validate_series_id(s) for s in ids]
+    low, high = min(ids), max(ids)
+    in_range = stored_ids[bisect.bisect_left(stored_ids, low):bisect.bisect_right(stored_ids, high)]
+    if len(in_range) == len(set(ids)):
+        return "WHERE series_id BETWEEN ? AND ?", [low, high]
+    return f"WHERE series_id BETWEEN ? AND ? AND series_id IN ({', '.join('?' * len(ids))})", [low, high, *ids]
 
 
 def _summary_of_staging(warehouse: Warehouse) -> StagingSummary:

@@ -25,14 +25,30 @@ class MergeResult:
 
 def merge_delivery(con: duckdb.DuckDBPyConnection, delivery: pl.DataFrame, source: str,
                    loaded_at: dt.datetime) -> MergeResult:
-    """Merge a delivery (already checked against the Delivery model) in one transaction. A delivery without
-    ``vintage_completeness`` (the live FRED source) comes from a source that lists every release: 'complete'."""
-    if "vintage_completeness" not in delivery.columns:
-        delivery = delivery.with_columns(pl.lit("complete", pl.String).alias("vintage_completeness"))
+    """Merge a delivery (already checked against the Delivery model) in one transaction of its own."""
     con.begin()
     try:
-        con.register("delivery", delivery)
-        if _is_first_load(con, delivery):
+        result = merge_into(con, delivery, source, loaded_at)
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return result
+
+
+def merge_into(con: duckdb.DuckDBPyConnection, delivery: pl.DataFrame, source: str, loaded_at: dt.datetime,
+               stored_ids: set[str] | None = None) -> MergeResult:
+    """Merge a delivery (already checked against the Delivery model) inside the caller's open transaction: the
+    caller commits, or rolls back everything on an error (the ingest merges a shard of series at a time and
+    commits once, so a refused shard leaves no other shard stored). A delivery without ``vintage_completeness``
+    (the live FRED source) comes from a source that lists every release: 'complete'. ``stored_ids``: the series
+    the store held before the caller's transaction began (then a shard of series none of which it held is merged
+    as a first load, even after earlier shards were inserted); None asks the store whether it is empty."""
+    if "vintage_completeness" not in delivery.columns:
+        delivery = delivery.with_columns(pl.lit("complete", pl.String).alias("vintage_completeness"))
+    con.register("delivery", delivery)
+    try:
+        if _is_first_load(con, delivery, stored_ids):
             return _first_load(con, delivery, source, loaded_at)
         conflicts = con.sql(load_sql("pipeline/merge_conflicts")).pl()
         if not conflicts.is_empty():
@@ -55,33 +71,31 @@ def merge_delivery(con: duckdb.DuckDBPyConnection, delivery: pl.DataFrame, sourc
         open_after = con.execute(
             "SELECT count(*) FROM raw.observations WHERE realtime_end = DATE '9999-12-31'").fetchall()[0][0]
         con.execute("DROP TABLE new_observations")
+    finally:
         con.unregister("delivery")
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
     # every inserted open row either is new or closed an older one
     superseded = open_before + inserted_open - open_after
     return MergeResult(inserted=inserted, superseded=superseded, inserted_by_series=by_series)
 
 
-def _is_first_load(con: duckdb.DuckDBPyConnection, delivery: pl.DataFrame) -> bool:
-    """Nothing stored yet and one vintage delivered: every delivered row is new and open (a checked delivery is
-    unique per (series_id, date, realtime_start), so per (series_id, date) too), with nothing to compare."""
+def _is_first_load(con: duckdb.DuckDBPyConnection, delivery: pl.DataFrame, stored_ids: set[str] | None) -> bool:
+    """None of the delivered series stored yet and one vintage delivered: every delivered row is new and open (a
+    checked delivery is unique per (series_id, date, realtime_start), so per (series_id, date) too), with nothing
+    to compare."""
     if delivery.is_empty() or delivery["realtime_start"].n_unique() != 1:
         return False
+    if stored_ids is not None:
+        return not stored_ids.intersection(delivery["series_id"].unique().to_list())
     return not con.execute("SELECT EXISTS (SELECT 1 FROM raw.observations)").fetchall()[0][0]
 
 
 def _first_load(con: duckdb.DuckDBPyConnection, delivery: pl.DataFrame, source: str,
                 loaded_at: dt.datetime) -> MergeResult:
-    """The merge into an empty store: one INSERT, no temporary table, no anti-join (8 s less at 25 M rows). Runs
-    inside merge_delivery's transaction, which rolls it back on any error."""
+    """The merge of series the store does not hold: one INSERT, no temporary table, no anti-join (8 s less at
+    25 M rows). Runs inside the caller's transaction, which rolls it back on any error."""
     con.execute("INSERT INTO raw.observations (series_id, date, value, realtime_start, realtime_end, source, "
                 "loaded_at, vintage_completeness) SELECT series_id, date, value, realtime_start, realtime_end, $1, $2, "
                 "vintage_completeness FROM delivery", [source, loaded_at])
-    con.unregister("delivery")
-    con.commit()
     by_series = dict(delivery.group_by("series_id").len().sort("series_id").iter_rows())
     return MergeResult(inserted=delivery.height, superseded=0, inserted_by_series=by_series)
 
