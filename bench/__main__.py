@@ -30,7 +30,8 @@ def main(argv: list[str] | None = None) -> int:
                              "P3 without the rate limit)")
     parser.add_argument("--only", default="", help="comma-separated measures to run, e.g. P1,P4 (default: all)")
     parser.add_argument("--p2-sizes", default="",
-                        help="P2's catalog sizes, e.g. 100,1000 (default: 100,1000,10000; --quick: 100,1000)")
+                        help="P2's catalog sizes, e.g. 100,1000 (default: 100,1000,10000,100000; --quick: "
+                             "100,1000); above 10000 the real path alone, once")
     parser.add_argument("--p2-repeats", type=int, default=0,
                         help="P2's repetitions per size and implementation (default 3; --quick: 1)")
     parser.add_argument("--p2-repeats-10k", type=int, default=0,

@@ -6,7 +6,9 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,6 +109,7 @@ class SnapshotSource(ObservationSource):
         failures: dict[str, str] = {}
         notes: dict[str, str] = {}
         verified: list[_VerifiedFile] = []
+        listed = []
         for series_id in series_ids:
             validate_series_id(series_id)
             entry = manifest.get(series_id)
@@ -114,15 +117,16 @@ class SnapshotSource(ObservationSource):
                 outcomes[series_id] = SeriesOutcome(series_id, "missing", 0, "not in the embedded snapshot")
                 continue
             notes[series_id] = entry["notes"]
-            try:
-                path = _series_path(root, series_id)
-                data = path.read_bytes()
-                digest = hashlib.sha256(data).hexdigest()
-                if digest != entry["sha256"]:
-                    raise ValueError(f"sha256 of {path.relative_to(root)} is {digest}, MANIFEST.csv says "
-                                     f"{entry['sha256']}")
-            except (OSError, ValueError) as err:
-                failures[series_id] = str(err)
+            listed.append(series_id)
+        # reading and hashing release the GIL: a thread per core reads and hashes files side by side
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            read = list(pool.map(lambda series_id: _read_hashed(root, series_id), listed))
+        for series_id, (path, data, digest, error) in zip(listed, read, strict=True):
+            entry = manifest[series_id]
+            if error is None and digest != entry["sha256"]:
+                error = f"sha256 of {path.relative_to(root)} is {digest}, MANIFEST.csv says {entry['sha256']}"
+            if error is not None:
+                failures[series_id] = error
                 continue
             stamp = series_stamp(digest, entry["rows"], vintage_shas.get(series_id, ""))
             if stamps.get(series_id) == stamp:
@@ -152,6 +156,16 @@ def _stored_stamps(stored: pl.DataFrame) -> dict[str, str]:
         return {}
     rows = stored.filter(pl.col("source_last_updated").str.starts_with(STAMP_PREFIX))
     return dict(rows.select("series_id", "source_last_updated").iter_rows())
+
+
+def _read_hashed(root: Path, series_id: str) -> tuple[Path | None, bytes, str, str | None]:
+    """A series file's bytes and sha256, or the reason it cannot be read (path, data, digest, error)."""
+    try:
+        path = _series_path(root, series_id)
+        data = path.read_bytes()
+    except (OSError, ValueError) as err:
+        return None, b"", "", str(err)
+    return path, data, hashlib.sha256(data).hexdigest(), None
 
 
 def _series_path(root: Path, series_id: str) -> Path:
@@ -221,10 +235,11 @@ def _read_verified(files: list[_VerifiedFile], vintage: dt.date) -> tuple[list[p
     return frames, failures
 
 
-def _body(data: bytes) -> bytes:
-    """A fast-path file's lines after the header, ending with a line break."""
-    body = data[data.index(b"\n") + 1:]
-    return body if not body or body.endswith(b"\n") else body + b"\n"
+def _body(data: bytes) -> list[memoryview | bytes]:
+    """A fast-path file's lines after the header, ending with a line break: a view of the verified bytes, not a
+    copy (copying 25 M rows' files took 1.4 s before the one join below)."""
+    body = memoryview(data)[data.index(b"\n") + 1:]
+    return [body] if not body or data.endswith(b"\n") else [body, b"\n"]
 
 
 def _parse_many(files: list[_VerifiedFile], rows: list[int],
@@ -234,7 +249,7 @@ def _parse_many(files: list[_VerifiedFile], rows: list[int],
     import numpy as np
 
     # the bytes that were hashed, not the files again: what is parsed is what was verified
-    body = b"".join(_body(f.data) for f in files)
+    body = b"".join(part for f in files for part in _body(f.data))
     try:
         text = pl.read_csv(io.BytesIO(body), has_header=False, quote_char=None, new_columns=["date", "value"],
                            schema={"date": pl.String, "value": pl.String})
