@@ -19,7 +19,14 @@ from macro_pipeline.transforms.raw import DELIVERY_KEY, DELIVERY_SCHEMA, Deliver
 from macro_pipeline.transforms.staging import combined_report, stage_observations, staging_batches
 from macro_pipeline.transforms.validation import ValidationReport, validate, with_duplicate_check
 from macro_pipeline.warehouse import Warehouse
-from macro_pipeline.warehouse.raw_store import MergeResult, VintageConflictError, merge_into, stored_summary
+from macro_pipeline.warehouse.raw_store import (
+    UNDO_COLUMNS,
+    MergeResult,
+    VintageConflictError,
+    merge_into,
+    stored_summary,
+    undo_merges,
+)
 
 RAW_OBSERVATIONS = dg.AssetKey(["raw", "observations"])
 
@@ -29,6 +36,7 @@ RAW_OBSERVATIONS = dg.AssetKey(["raw", "observations"])
 # embedded snapshot is one). A shard is a self-contained unit (ingest_shard), the unit a partitioned raw asset
 # would run on its own; here every shard of a run is merged in one transaction, so a refused shard stores nothing.
 INGEST_SHARD_SERIES = 1_000
+_UNDO = "temp.main.ingest_undo"  # the periods this ingest's committed shards closed (raw_store.undo_merges)
 
 
 @dataclass(frozen=True)
@@ -89,9 +97,10 @@ class _ShardOutcome:
 
 def ingest_shard(con, facts: Catalog, source: ObservationSource, warehouse: Warehouse, series_ids: list[str],
                  stored: pl.DataFrame, loaded_at: dt.datetime, merge: bool = True,
-                 stored_ids: set[str] | None = None) -> _ShardOutcome:
+                 stored_ids: set[str] | None = None, undo_table: str | None = None) -> _ShardOutcome:
     """Fetch, check and merge one shard of series into ``con``'s open transaction (the caller commits). Raises
-    SourceError or DeliveryValidationError with nothing of the shard merged."""
+    SourceError, DeliveryValidationError or VintageConflictError with nothing of the shard merged. A shard is
+    self-contained: it is the unit a partitioned raw asset would run on its own."""
     delivery = source.fetch(series_ids, stored)
     if source.isolates_failing_series:
         # the live source: a series whose rows break a rule is refused alone, the others are stored
@@ -108,15 +117,18 @@ def ingest_shard(con, facts: Catalog, source: ObservationSource, warehouse: Ware
         return _ShardOutcome(delivery)
     withdrawn = _withdrawn_values(delivery, con)
     merged = merge_into(con, delivery.observations, delivery.source, loaded_at,
-                        stored_ids=set(stored["series_id"].to_list()) if stored_ids is None else stored_ids)
+                        stored_ids=set(stored["series_id"].to_list()) if stored_ids is None else stored_ids,
+                        undo_table=undo_table)
     return _ShardOutcome(delivery, merged, refused, withdrawn)
 
 
 def ingest(facts: Catalog, source: ObservationSource, warehouse: Warehouse,
            shard_series: int | None = None) -> tuple[Ingested, Merged, int]:
     """What the raw asset does, as a plain function (bench P2 times it): shard by shard, fetch, check the delivery
-    against the raw and the staging rules and merge it; then write the fetch log. Every shard is merged in one
-    transaction: on SourceError, DeliveryValidationError or VintageConflictError nothing is stored. The error is
+    against the raw and the staging rules and merge it; then write the fetch log. Each shard is committed on its
+    own and every committed shard is taken back on any error: on SourceError, DeliveryValidationError or
+    VintageConflictError nothing is stored (a process killed between two shards leaves the earlier shards' checked
+    rows stored without a fetch-log entry: the next run fetches and merges them again, adding nothing). The error is
     the one a single delivery of every series would raise (the shards after a failing one are still fetched and
     checked, not merged): every unreadable series first, else every failing row, else the first conflict."""
     with warehouse.connect() as con:
@@ -135,24 +147,35 @@ def ingest(facts: Catalog, source: ObservationSource, warehouse: Warehouse,
     refused: dict[str, str] = {}
     withdrawn: dict[str, str] = {}
     with warehouse.connect() as con:
-        con.begin()
+        # each shard is committed on its own: DuckDB keeps a transaction's new rows in memory (~70 bytes a row,
+        # not bounded by memory_limit; 18 GB for 250 M rows), so one transaction over every shard would make
+        # memory follow the catalog again. A later refusal takes the committed shards back (undo_merges).
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {_UNDO} ({UNDO_COLUMNS})")
         try:
             for shard in shards:
+                # after a failure nothing more is merged: a shard is only fetched and checked, for the error
+                merge = not (source_failures or refusals or conflicts)
+                con.begin()
                 try:
-                    # after a failure nothing more is merged: a shard is only fetched and checked, for the error
-                    outcome = ingest_shard(con, facts, source, warehouse, shard, stored, loaded_at,
-                                           merge=not (source_failures or refusals or conflicts),
-                                           stored_ids=stored_ids)
+                    outcome = ingest_shard(con, facts, source, warehouse, shard, stored, loaded_at, merge=merge,
+                                           stored_ids=stored_ids, undo_table=_UNDO)
+                    con.commit()
                 except SourceError as err:
+                    con.rollback()
                     source_failures.update(err.failures)
                     continue
                 except DeliveryValidationError as err:
+                    con.rollback()
                     refusals.setdefault(err.report.model, []).append(err.report)
                     continue
                 except VintageConflictError as err:
                     # one delivery is checked whole before its merge finds a conflict: so is every shard here
+                    con.rollback()
                     conflicts.append(err)
                     continue
+                except BaseException:
+                    con.rollback()
+                    raise
                 delivery = outcome.delivery
                 if outcome.merged is None:
                     continue
@@ -175,10 +198,12 @@ def ingest(facts: Catalog, source: ObservationSource, warehouse: Warehouse,
                 raise DeliveryValidationError(combined_report(refusals[model]))
             if conflicts:
                 raise conflicts[0]
-            con.commit()
         except BaseException:
-            con.rollback()
+            if ingested is not None:
+                undo_merges(con, loaded_at, _UNDO)
             raise
+        finally:
+            con.execute(f"DROP TABLE IF EXISTS {_UNDO}")
         stored_rows = con.execute("SELECT count(*) FROM raw.observations").fetchall()[0][0]
     assert ingested is not None
     warehouse.replace("raw.fetch_log", ingested.fetch_log(inserted_by_series, loaded_at))

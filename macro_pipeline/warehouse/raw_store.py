@@ -37,13 +37,15 @@ def merge_delivery(con: duckdb.DuckDBPyConnection, delivery: pl.DataFrame, sourc
 
 
 def merge_into(con: duckdb.DuckDBPyConnection, delivery: pl.DataFrame, source: str, loaded_at: dt.datetime,
-               stored_ids: set[str] | None = None) -> MergeResult:
+               stored_ids: set[str] | None = None, undo_table: str | None = None) -> MergeResult:
     """Merge a delivery (already checked against the Delivery model) inside the caller's open transaction: the
     caller commits, or rolls back everything on an error (the ingest merges a shard of series at a time and
     commits once, so a refused shard leaves no other shard stored). A delivery without ``vintage_completeness``
     (the live FRED source) comes from a source that lists every release: 'complete'. ``stored_ids``: the series
     the store held before the caller's transaction began (then a shard of series none of which it held is merged
-    as a first load, even after earlier shards were inserted); None asks the store whether it is empty."""
+    as a first load, even after earlier shards were inserted); None asks the store whether it is empty.
+    ``undo_table`` (see ``undo_merges``): where the stored rows whose vintage period the merge may close are
+    saved first, so that a merge committed on its own can be taken back."""
     if "vintage_completeness" not in delivery.columns:
         delivery = delivery.with_columns(pl.lit("complete", pl.String).alias("vintage_completeness"))
     con.register("delivery", delivery)
@@ -57,6 +59,12 @@ def merge_into(con: duckdb.DuckDBPyConnection, delivery: pl.DataFrame, source: s
             raise VintageConflictError(
                 "the delivery restates stored vintages with other values (a changed value needs a later vintage "
                 f"date): {rows}")
+        if undo_table is not None:
+            # a superset of the rows merge_observations.sql may close: every stored period of a delivered
+            # observation that began before a delivered vintage
+            con.execute(f"INSERT INTO {undo_table} SELECT s.series_id, s.date, s.realtime_start, s.realtime_end "
+                        "FROM raw.observations AS s WHERE EXISTS (SELECT 1 FROM delivery AS d WHERE "
+                        "d.series_id = s.series_id AND d.date = s.date AND d.realtime_start > s.realtime_start)")
         open_before = con.execute(
             "SELECT count(*) FROM raw.observations WHERE realtime_end = DATE '9999-12-31'").fetchall()[0][0]
         for statement in split_statements(load_sql("pipeline/merge_observations")):
@@ -76,6 +84,26 @@ def merge_into(con: duckdb.DuckDBPyConnection, delivery: pl.DataFrame, source: s
     # every inserted open row either is new or closed an older one
     superseded = open_before + inserted_open - open_after
     return MergeResult(inserted=inserted, superseded=superseded, inserted_by_series=by_series)
+
+
+UNDO_COLUMNS = "series_id VARCHAR, date DATE, realtime_start DATE, realtime_end DATE"
+
+
+def undo_merges(con: duckdb.DuckDBPyConnection, loaded_at: dt.datetime, undo_table: str) -> int:
+    """Take back every merge of one ingest (its rows carry its ``loaded_at``) that was committed shard by shard:
+    delete the rows it inserted and give the periods it closed their saved ends back, in one transaction.
+    Returns the rows deleted."""
+    con.begin()
+    try:
+        deleted, = con.execute("DELETE FROM raw.observations WHERE loaded_at = ?", [loaded_at]).fetchall()[0]
+        con.execute(f"UPDATE raw.observations AS s SET realtime_end = u.realtime_end FROM {undo_table} AS u "
+                    "WHERE s.series_id = u.series_id AND s.date = u.date AND s.realtime_start = u.realtime_start")
+        con.execute(f"DELETE FROM {undo_table}")
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return deleted
 
 
 def _is_first_load(con: duckdb.DuckDBPyConnection, delivery: pl.DataFrame, stored_ids: set[str] | None) -> bool:

@@ -12,10 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from macro_pipeline.catalog import load_catalog
+from macro_pipeline.defs import ingest as ingest_module
 from macro_pipeline.defs.ingest import ingest, ingest_shards
 from macro_pipeline.sources import SnapshotSource, SourceError
+from macro_pipeline.sources.snapshot import read_snapshot_date
 from macro_pipeline.transforms.raw import DeliveryValidationError
 from macro_pipeline.warehouse import Warehouse
+from macro_pipeline.warehouse.raw_store import undo_merges
 from macro_pipeline_tests.support import copy_snapshot, set_manifest, write_series
 
 SHARD = 7  # the embedded snapshot's series in a few dozen shards
@@ -94,8 +97,8 @@ def _break(snapshot: Path, series_id: str, line: str) -> None:
 
 
 @pytest.mark.parametrize("line", ["2031-01-01,inf", "2031-01-01,1e15"], ids=["raw_rule", "staging_rule"])
-def test_a_bad_row_in_a_later_shard_is_refused_as_in_one_pass_and_nothing_is_stored(tmp_path: Path,
-                                                                                    line: str) -> None:
+def test_a_bad_row_in_a_later_shard_is_refused_as_in_one_pass_and_nothing_is_stored(
+        tmp_path: Path, line: str, monkeypatch: pytest.MonkeyPatch) -> None:
     facts = load_catalog()
     snapshot = copy_snapshot(tmp_path / "snapshot")
     # a first good load, then a snapshot whose series in the first and last shards changed, one of them badly
@@ -105,6 +108,11 @@ def test_a_bad_row_in_a_later_shard_is_refused_as_in_one_pass_and_nothing_is_sto
     sharded, _ = _ingest(tmp_path, "sharded", snapshot, SHARD)
     before = _stored(sharded)
     log_before = _fetch_log(sharded)
+    # a later snapshot: the first shard's change is a new vintage, whose merge closes the stored period
+    readme = snapshot / "README.md"
+    date = read_snapshot_date(snapshot)
+    readme.write_text(readme.read_text(encoding="utf-8").replace(date.isoformat(),
+                                                                  (date + dt.timedelta(days=1)).isoformat()))
     series_dir = snapshot / "series"
     text = (series_dir / f"{first}.csv").read_text(encoding="utf-8")
     write_series(snapshot, first, text.replace(text.rstrip("\n").rsplit("\n", 1)[1],
@@ -112,12 +120,21 @@ def test_a_bad_row_in_a_later_shard_is_refused_as_in_one_pass_and_nothing_is_sto
     _break(snapshot, last, line)
     with pytest.raises(DeliveryValidationError) as expected:
         ingest(facts, SnapshotSource(snapshot_dir=str(snapshot)), one)
+    undone: list[int] = []
+
+    def undo_spy(*args):
+        undone.append(undo_merges(*args))
+        return undone[-1]
+
+    monkeypatch.setattr(ingest_module, "undo_merges", undo_spy)
     with pytest.raises(DeliveryValidationError) as refused:
         ingest(facts, SnapshotSource(snapshot_dir=str(snapshot)), sharded, shard_series=SHARD)
     assert refused.value.report.series_ids() == expected.value.report.series_ids() == [last]
     assert refused.value.report.model == expected.value.report.model
     assert refused.value.report.failures.equals(expected.value.report.failures)
-    # the first shard's good change was not stored either, and the fetch log is the last good one
+    # the first shard's good change was committed, then taken back: its new vintage is gone and the period it
+    # closed is open again; the fetch log is the last good one
+    assert undone and undone[0] > 0
     assert _stored(sharded).equals(before)
     assert _fetch_log(sharded).equals(log_before)
 
