@@ -142,6 +142,7 @@ def ingest(facts: Catalog, source: ObservationSource, warehouse: Warehouse,
     source_failures: dict[str, str] = {}
     refusals: dict[str, list[ValidationReport]] = {}  # model -> the failing shards' reports
     conflicts: list[VintageConflictError] = []
+    source_errors: list[SourceError] = []
     inserted = superseded = 0
     inserted_by_series: dict[str, int] = {}
     refused: dict[str, str] = {}
@@ -162,6 +163,11 @@ def ingest(facts: Catalog, source: ObservationSource, warehouse: Warehouse,
                     con.commit()
                 except SourceError as err:
                     con.rollback()
+                    if source.isolates_failing_series:
+                        # the live source raises only when FRED as a whole failed (deadline, breaker): its own
+                        # message says so, and asking again for the next shards would only wait again
+                        raise
+                    source_errors.append(err)
                     source_failures.update(err.failures)
                     continue
                 except DeliveryValidationError as err:
@@ -191,7 +197,7 @@ def ingest(facts: Catalog, source: ObservationSource, warehouse: Warehouse,
                 withdrawn.update(outcome.withdrawn)
                 del delivery, outcome
             if source_failures:
-                raise SourceError(source_failures)
+                raise source_errors[0] if len(source_errors) == 1 else SourceError(source_failures)
             if refusals:
                 # the raw rules first, as check_delivery runs before the staging pre-check of a delivery
                 model = "Delivery" if "Delivery" in refusals else next(iter(refusals))
