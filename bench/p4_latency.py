@@ -56,6 +56,7 @@ def reader(path: Path, mode: str, rounds: int | None, stop_file: Path | None, re
     qs = queries()
     lat: dict[str, list[float]] = {name: [] for name in qs}
     connect_ms: list[float] = []
+    memory_connect_ms: list[float] = []  # the floor: a new in-memory database, no file at all
     errors: list[dict] = []
     seen_runs: list[str] = []
     held = duckdb.connect(str(path), read_only=True) if mode == "held" else None
@@ -92,12 +93,17 @@ def reader(path: Path, mode: str, rounds: int | None, stop_file: Path | None, re
                     errors.append({"query": name, "at": time.time(), "type": type(err).__name__,
                                    "message": str(err)[:300]})
                 time.sleep(PAUSE_BETWEEN_QUERIES)
+            if held is None:
+                t0 = time.perf_counter()
+                duckdb.connect(":memory:").close()
+                memory_connect_ms.append((time.perf_counter() - t0) * 1000)
             done += 1
     finally:
         if held is not None:
             held.close()
     out.write_text(json.dumps({"mode": mode, "rounds": done, "started_wall": started_wall, "ended_wall": time.time(),
-                               "latency_ms": lat, "connect_ms": connect_ms, "errors": errors,
+                               "latency_ms": lat, "connect_ms": connect_ms,
+                               "memory_connect_ms": memory_connect_ms, "errors": errors,
                                "run_ids_seen": seen_runs}), encoding="utf-8")
 
 
@@ -219,6 +225,11 @@ def _rows(results: dict[str, dict], writer_failures: list[dict]) -> list[Row]:
             rows.append(Row(labels[condition], "own connection: of which duckdb.connect(read_only=True)", c50, "ms",
                             shown=f"p50 {c50:.1f} ms, p95 {c95:.1f} ms ({c50 / typical:.0%} of the median "
                                   f"query's p50 {typical:.1f} ms)"))
+        if record.get("memory_connect_ms"):
+            m50 = percentile(record["memory_connect_ms"], 50)
+            rows.append(Row(labels[condition], "own connection: DuckDB's floor, duckdb.connect(':memory:') (no file)",
+                            m50, "ms", shown=f"p50 {m50:.1f} ms: opening the published file adds "
+                                             f"{c50 - m50:.1f} ms to what any new DuckDB database costs here"))
         held = results[f"{condition}/held"]["summary"]
         worst_name, worst = max(((n, s) for n, s in held.items() if s["n"]), key=lambda x: x[1]["p50_ms"])
         worst95 = max(s["p95_ms"] for s in held.values() if s["n"])

@@ -31,9 +31,12 @@ UI_TIMEOUT = 120
 CHILD_GRACE = 10.0
 
 
-def importtime_once(env: dict[str, str]) -> dict:
+HEAVY_PACKAGES = ("dagster", "duckdb", "polars", "pandera", "pandas", "pyarrow", "numpy")
+
+
+def importtime_once(env: dict[str, str], module: str = "macro_pipeline.definitions") -> dict:
     started = time.perf_counter()
-    proc = subprocess.run([PYTHON, "-X", "importtime", "-c", "import macro_pipeline.definitions"], cwd=REPO, env=env,
+    proc = subprocess.run([PYTHON, "-X", "importtime", "-c", f"import {module}"], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=300)
     wall = time.perf_counter() - started
     if proc.returncode != 0:
@@ -51,8 +54,9 @@ def importtime_once(env: dict[str, str]) -> dict:
     for e in entries:
         by_package[e["module"].split(".")[0]] += e["self_us"]
     top_packages = sorted(by_package.items(), key=lambda kv: kv[1], reverse=True)[:8]
-    target = next((e for e in entries if e["module"] == "macro_pipeline.definitions"), None)
-    return {"wall_seconds": wall, "sum_self_seconds": total_self,
+    target = next((e for e in entries if e["module"] == module), None)
+    return {"module": module, "wall_seconds": wall, "sum_self_seconds": total_self,
+            "heavy_packages_imported": sorted(set(by_package) & set(HEAVY_PACKAGES)),
             "definitions_cumulative_seconds": target["cumulative_us"] / 1e6 if target else None,
             "modules": len(entries),
             "top5_cumulative_outside_macro_pipeline": [
@@ -165,12 +169,13 @@ def _children(pid: int) -> list[int]:
 
 def measure(quick: bool) -> tuple[list[Row], dict]:
     repeats = 1 if quick else REPEATS
-    imports, uis = [], []
+    imports, cli_imports, uis = [], [], []
     with scratch("p5") as tmp:
         env = child_env(tmp / "data", throwaway_dagster_home(tmp / "imp"))
         for i in range(repeats):
             log(f"P5: import time {i + 1}/{repeats} ...")
             imports.append(importtime_once(env))
+            cli_imports.append(importtime_once(env, "macro_pipeline.cli"))
         for i in range(repeats):
             log(f"P5: dagster-webserver load {i + 1}/{repeats} ...")
             uis.append(webserver_once(tmp / f"ui_{i}"))
@@ -190,6 +195,11 @@ def measure(quick: bool) -> tuple[list[Row], dict]:
             shown=top5, note="", extra={"info": True}),
         Row("P5", "  exclusive import time by package (top 5), s", None, shown=packages, extra={"info": True}),
     ]
+    cli_wall = median([r["wall_seconds"] for r in cli_imports])
+    cli_heavy = sorted({p for r in cli_imports for p in r["heavy_packages_imported"]})
+    rows.append(Row("P5", f"import macro_pipeline.cli (the command before a run starts), median of {repeats}",
+                    cli_wall, "s", shown=f"{cli_wall:.2f} s; of {', '.join(HEAVY_PACKAGES)} it imports: "
+                                         f"{', '.join(cli_heavy) or 'none'}"))
     ok = [u for u in uis if "assets_seconds" in u]
     if ok:
         srv = median([u["server_info_seconds"] for u in ok])
@@ -212,4 +222,4 @@ def measure(quick: bool) -> tuple[list[Row], dict]:
     for row in rows:
         if row.extra.get("info"):
             row.value = 0.0  # informational text rows: shown, no goal
-    return rows, {"importtime": imports, "webserver": uis}
+    return rows, {"importtime": imports, "importtime_cli": cli_imports, "webserver": uis}

@@ -13,9 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-import dagster as dg
-import duckdb
-
+# dagster and duckdb are imported where a run needs them: "up to date", --help and refused settings answer from
+# the standard library alone (dagster's import is most of a bare start-up: see bench P5)
 from macro_pipeline import settings
 from macro_pipeline.run_lock import DataFolderBusy, hold_data_folder, instance_init_lock
 
@@ -26,6 +25,8 @@ EXIT_REFUSED = 2  # bad settings or a busy data folder: nothing ran
 @contextlib.contextmanager
 def _instance():
     # with DAGSTER_HOME the run lands in the same history the UI shows; without it nothing is left behind
+    import dagster as dg
+
     home = os.environ.get("DAGSTER_HOME")
     if not home:
         with dg.DagsterInstance.ephemeral() as instance:
@@ -66,6 +67,8 @@ def run(job_name: str = settings.BUILD_JOB, create_data_dir: bool = False, wait_
 
 
 def _run_locked(job_name: str, data_dir: Path) -> int:
+    import duckdb
+
     from macro_pipeline.definitions import defs
     from macro_pipeline.progress import run_failures
 
@@ -117,6 +120,8 @@ def _run_locked(job_name: str, data_dir: Path) -> int:
 
 def _published_by(published: Path, run_id: str) -> bool:
     """Whether this run's publish step replaced the file (its row is in the published meta.runs)."""
+    import duckdb
+
     if not published.is_file():
         return False
     try:

@@ -4,6 +4,8 @@ and merges only that series; --force always builds."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -37,6 +39,14 @@ def test_nothing_changed_is_up_to_date_and_a_changed_series_rebuilds(cli_env: Pa
     assert cli.main(["run"]) == 0
     assert "up to date" in capsys.readouterr().out
     assert published.stat().st_mtime_ns == stat.st_mtime_ns and runs(published) == 1  # nothing republished
+
+    # the "up to date" answer comes before any heavy import: a fresh interpreter, as the command starts
+    probe = ("import sys\nfrom macro_pipeline import cli\ncode = cli.main(['run'])\n"
+             "print('heavy:', sorted({m.split('.')[0] for m in sys.modules} & set(sys.argv[1:])))\nsys.exit(code)")
+    heavy = ["dagster", "duckdb", "polars", "pandera", "pandas", "pyarrow", "numpy"]
+    done = subprocess.run([sys.executable, "-c", probe, *heavy], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "up to date" in done.stdout and "heavy: []" in done.stdout, done.stdout
 
     # one series revised in a new snapshot: the run starts, and only that series is parsed and merged
     text = read_series(snapshot_dir, "GDP")
