@@ -15,8 +15,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import sys
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 from macro_pipeline import settings
@@ -59,11 +60,8 @@ def fingerprint(inputs: RunInputs) -> str | None:
     def add(label: str, data: bytes) -> None:
         digest.update(label.encode() + b"\0" + len(data).to_bytes(8, "little") + data)
 
-    for name in _LIBRARIES:
-        try:
-            add(f"lib:{name}", metadata.version(name).encode())
-        except metadata.PackageNotFoundError:
-            add(f"lib:{name}", b"")
+    for name, version in installed_versions().items():
+        add(f"lib:{name}", version.encode())
     add("env:vintages", os.environ.get(settings.FRED_VINTAGES_ENV, "").encode())
     for root, label in ((_PACKAGE_DIR, "code"), (settings.SQL_DIR, "sql"),
                         (inputs.catalog_dir, "catalog"), (inputs.reference_dir, "reference")):
@@ -88,14 +86,37 @@ def fingerprint(inputs: RunInputs) -> str | None:
     return digest.hexdigest()
 
 
+def installed_versions(libraries: tuple[str, ...] = _LIBRARIES) -> dict[str, str]:
+    """The installed version of each library ('' when not installed), from the name of its ``.dist-info``
+    folder on ``sys.path``, the first found in path order, as Python's import finds the package.
+
+    Why not ``importlib.metadata.version``: importing it (email, zipfile, csv) and parsing six METADATA files cost
+    ~33 ms, half of what the "up to date" answer takes (bench P1). The folder name carries the same version:
+    installers write ``{name}-{version}.dist-info`` with the name normalised (PEP 427, PEP 503)."""
+    wanted = {re.sub(r"[-_.]+", "_", name).lower(): name for name in libraries}
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for folder in names:
+            if not folder.endswith(".dist-info"):
+                continue
+            project, _, version = folder[: -len(".dist-info")].partition("-")
+            name = wanted.get(re.sub(r"[-_.]+", "_", project).lower())
+            if name is not None and name not in found and version:
+                found[name] = version
+        if len(found) == len(wanted):
+            break
+    return {name: found.get(name, "") for name in libraries}
+
+
 def code_fingerprint() -> str:
     """A hash of the pipeline's code, SQL and packaged catalog, and the library versions."""
     digest = hashlib.sha256()
-    for name in _LIBRARIES:
-        try:
-            digest.update(f"lib:{name}={metadata.version(name)}".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"lib:{name}=".encode())
+    for name, version in installed_versions().items():
+        digest.update(f"lib:{name}={version}".encode())
     for root, label in ((_PACKAGE_DIR, "code"), (settings.SQL_DIR, "sql")):
         for path in _files(Path(root)):
             data = path.read_bytes()
