@@ -65,10 +65,13 @@ def merge_into(con: duckdb.DuckDBPyConnection, delivery: pl.DataFrame, source: s
                 f"date): {rows}")
         if undo_table is not None:
             # a superset of the rows merge_observations.sql may close: every stored period of a delivered
-            # observation that began before a delivered vintage
+            # observation that began before a delivered vintage. A join on the delivery's latest vintage per
+            # observation, not EXISTS: DuckDB hashed the whole store for the EXISTS (4.7 s for a one-series
+            # delivery at 25 M stored rows, vs 0.01 s with the delivery as the build side; same rows)
             con.execute(f"INSERT INTO {undo_table} SELECT s.series_id, s.date, s.realtime_start, s.realtime_end "
-                        "FROM raw.observations AS s WHERE EXISTS (SELECT 1 FROM delivery AS d WHERE "
-                        "d.series_id = s.series_id AND d.date = s.date AND d.realtime_start > s.realtime_start)")
+                        "FROM raw.observations AS s JOIN (SELECT series_id, date, max(realtime_start) AS latest "
+                        "FROM delivery GROUP BY ALL) AS d ON d.series_id = s.series_id AND d.date = s.date "
+                        "WHERE d.latest > s.realtime_start")
         open_before = con.execute(
             "SELECT count(*) FROM raw.observations WHERE realtime_end = DATE '9999-12-31'").fetchall()[0][0]
         for statement in split_statements(load_sql("pipeline/merge_observations")):
