@@ -22,15 +22,34 @@ def stage_observations(latest: pl.DataFrame, series_catalog: pl.DataFrame, units
     ``consistency`` (catalog consistency.csv) adds the cross-series rules: each group's sum on every date where
     all its series have a value.
     """
-    rules = ["max_step_ratio", "ratio_floor", "max_step_abs", "max_step_p99_multiple"]
-    joined = sorted_by(with_base_units(latest.join(series_catalog.select("series_id", "unit_id", "date_rule", *rules),
-                                                   on="series_id", how="left", maintain_order="left"), units)
-                       .join(units.select("unit_id", "plausible_min", "plausible_max"), on="unit_id", how="left",
-                             maintain_order="left"), key)
+    joined = sorted_by(with_series_attributes(latest, series_catalog, units), key)
     report = with_duplicate_check(validate_screened(StagingValidation, joined), joined, key)
     if consistency is not None:
         report = with_consistency_check(report, joined, consistency)
     return joined.select(list(StagingObservations.to_schema().columns)), report
+
+
+_SERIES_RULES = ("max_step_ratio", "ratio_floor", "max_step_abs", "max_step_p99_multiple")
+
+
+def with_series_attributes(observations: pl.DataFrame, series_catalog: pl.DataFrame,
+                           units: pl.DataFrame) -> pl.DataFrame:
+    """Observations with their series' unit, date rule and step rules, the value in the base unit
+    (``base_value``, ``base_unit_id``) and the unit's plausible range: what ``with_base_units`` and two more
+    joins give, with the catalog and units joined first (a few thousand rows) and the observations joined once.
+    Why: four joins of the observations cost 2.3 s at 25 M rows (bench P2); one costs a quarter of it. A series
+    missing from the catalog, or a unit missing from units.csv, gets nulls, as with the four joins."""
+    scales = units.select("unit_id", "base_unit_id", pl.col("scale").alias("_scale"), "plausible_min",
+                          "plausible_max")
+    base_scales = units.select(pl.col("unit_id").alias("base_unit_id"), pl.col("scale").alias("_base_scale"))
+    per_series = (series_catalog.select("series_id", "unit_id", "date_rule", *_SERIES_RULES)
+                  .join(scales, on="unit_id", how="left", maintain_order="left")
+                  .join(base_scales, on="base_unit_id", how="left", maintain_order="left"))
+    return (observations.join(per_series, on="series_id", how="left", maintain_order="left")
+            # the same expression, row by row, as with_base_units: the same floating-point result
+            .with_columns((pl.col("value") * pl.col("_scale") / pl.col("_base_scale")).alias("base_value"))
+            .select(*observations.columns, "unit_id", "date_rule", *_SERIES_RULES, "base_unit_id", "base_value",
+                    "plausible_min", "plausible_max"))
 
 
 def with_base_units(observations: pl.DataFrame, units: pl.DataFrame) -> pl.DataFrame:

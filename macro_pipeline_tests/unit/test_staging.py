@@ -300,3 +300,32 @@ def test_duplicates_are_found_wherever_they_sit_in_the_input():
     _, report = stage(rows)
     assert sorted(report.failures.select("date", "value").rows()) == [
         (dt.date(2026, 7, 1), 4.7), (dt.date(2026, 7, 1), 9.9)]
+
+
+def _four_joins(observations: pl.DataFrame, series_catalog: pl.DataFrame, units: pl.DataFrame) -> pl.DataFrame:
+    """The joins stage_observations did before with_series_attributes: the reference it must equal."""
+    from macro_pipeline.transforms.staging import with_base_units
+
+    rules = ["max_step_ratio", "ratio_floor", "max_step_abs", "max_step_p99_multiple"]
+    return (with_base_units(observations.join(series_catalog.select("series_id", "unit_id", "date_rule", *rules),
+                                              on="series_id", how="left", maintain_order="left"), units)
+            .join(units.select("unit_id", "plausible_min", "plausible_max"), on="unit_id", how="left",
+                  maintain_order="left"))
+
+
+def test_series_attributes_equal_the_four_joins_they_replace():
+    from macro_pipeline.transforms.staging import with_series_attributes
+
+    catalog = load_catalog()
+    # a series whose unit is missing from units.csv, next to catalog series in several units and an unknown one
+    series = pl.concat([catalog.series, catalog.series.filter(pl.col("series_id") == "WALCL").with_columns(
+        pl.lit("ORPHANUNIT").alias("series_id"), pl.lit("no_such_unit").alias("unit_id"))], how="vertical_relaxed")
+    rows = [*CLEAN, ("NOTACATALOGSERIES", dt.date(2026, 1, 1), 1.0, V), ("ORPHANUNIT", dt.date(2026, 1, 7), 2.0, V),
+            ("WALCL", dt.date(2026, 1, 14), 6573602.123456789, V), ("GDP", dt.date(2026, 10, 1), None, V)]
+    frame = latest(rows)
+    got = with_series_attributes(frame, series, catalog.units)
+    want = _four_joins(frame, series, catalog.units)
+    assert got.columns == want.columns and got.schema == want.schema
+    assert got.rows() == want.rows()  # exact: the same base_value bits, the same nulls, the same row order
+    assert got.filter(pl.col("series_id") == "WALCL")["base_unit_id"].null_count() == 0
+    assert got.filter(pl.col("series_id").is_in(["NOTACATALOGSERIES", "ORPHANUNIT"]))["base_value"].null_count() == 2
