@@ -139,7 +139,6 @@ def ingest(facts: Catalog, source: ObservationSource, warehouse: Warehouse,
     stored_ids = set(stored["series_id"].to_list())
     loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     ingested: Ingested | None = None
-    source_failures: dict[str, str] = {}
     refusals: dict[str, list[ValidationReport]] = {}  # model -> the failing shards' reports
     conflicts: list[VintageConflictError] = []
     source_errors: list[SourceError] = []
@@ -155,7 +154,7 @@ def ingest(facts: Catalog, source: ObservationSource, warehouse: Warehouse,
         try:
             for shard in shards:
                 # after a failure nothing more is merged: a shard is only fetched and checked, for the error
-                merge = not (source_failures or refusals or conflicts)
+                merge = not (source_errors or refusals or conflicts)
                 con.begin()
                 try:
                     outcome = ingest_shard(con, facts, source, warehouse, shard, stored, loaded_at, merge=merge,
@@ -168,7 +167,6 @@ def ingest(facts: Catalog, source: ObservationSource, warehouse: Warehouse,
                         # message says so, and asking again for the next shards would only wait again
                         raise
                     source_errors.append(err)
-                    source_failures.update(err.failures)
                     continue
                 except DeliveryValidationError as err:
                     con.rollback()
@@ -196,8 +194,10 @@ def ingest(facts: Catalog, source: ObservationSource, warehouse: Warehouse,
                 refused.update(outcome.refused)
                 withdrawn.update(outcome.withdrawn)
                 del delivery, outcome
-            if source_failures:
-                raise source_errors[0] if len(source_errors) == 1 else SourceError(source_failures)
+            if source_errors:
+                # one failing shard: its own error as it was raised; several: every series they name, in one
+                raise source_errors[0] if len(source_errors) == 1 else SourceError(
+                    {sid: why for err in source_errors for sid, why in err.failures.items()})
             if refusals:
                 # the raw rules first, as check_delivery runs before the staging pre-check of a delivery
                 model = "Delivery" if "Delivery" in refusals else next(iter(refusals))

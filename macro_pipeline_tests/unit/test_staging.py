@@ -303,12 +303,17 @@ def test_duplicates_are_found_wherever_they_sit_in_the_input():
 
 
 def _four_joins(observations: pl.DataFrame, series_catalog: pl.DataFrame, units: pl.DataFrame) -> pl.DataFrame:
-    """The joins stage_observations did before with_series_attributes: the reference it must equal."""
-    from macro_pipeline.transforms.staging import with_base_units
-
+    """The joins stage_observations did before with_series_attributes, written out here (not through the module's
+    helpers, which that change rewrote): the reference it must equal."""
     rules = ["max_step_ratio", "ratio_floor", "max_step_abs", "max_step_p99_multiple"]
-    return (with_base_units(observations.join(series_catalog.select("series_id", "unit_id", "date_rule", *rules),
-                                              on="series_id", how="left", maintain_order="left"), units)
+    scales = units.select("unit_id", "base_unit_id", pl.col("scale").alias("_scale"))
+    base_scales = units.select(pl.col("unit_id").alias("base_unit_id"), pl.col("scale").alias("_base_scale"))
+    return (observations.join(series_catalog.select("series_id", "unit_id", "date_rule", *rules), on="series_id",
+                              how="left", maintain_order="left")
+            .join(scales, on="unit_id", how="left", maintain_order="left")
+            .join(base_scales, on="base_unit_id", how="left", maintain_order="left")
+            .with_columns((pl.col("value") * pl.col("_scale") / pl.col("_base_scale")).alias("base_value"))
+            .drop("_scale", "_base_scale")
             .join(units.select("unit_id", "plausible_min", "plausible_max"), on="unit_id", how="left",
                   maintain_order="left"))
 
